@@ -1,0 +1,91 @@
+"""Who is calling: bearer tokens (agents, devices) or an agent's session, and the role checks."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import current_app, g, request, session
+
+from ..services import accounts
+from ..services.context import Actor, Context
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class Unauthenticated(Exception):
+    """No valid credentials (answered 401)."""
+
+
+class WrongRole(Exception):
+    """Valid credentials, insufficient role (answered 403)."""
+
+
+class CsrfFailed(Exception):
+    """A session-authenticated write without the session's CSRF token (answered 403)."""
+
+
+def ctx() -> Context:
+    return current_app.extensions["guichet"]
+
+
+def csrf_token() -> str:
+    """The session's CSRF token, created on first use; pages put it in forms and fetch headers."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def current_actor() -> Actor | None:
+    if "actor" in g:
+        return g.actor
+    actor = None
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() == "bearer" and token:
+            actor = accounts.resolve_token(ctx(), token.strip(), ctx().clock())
+    elif session.get("user_id"):
+        actor = accounts.actor_for_user(ctx(), int(session["user_id"]))
+        if actor is not None and request.method in UNSAFE:
+            sent = request.headers.get("X-CSRF-Token", "")
+            if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
+                raise CsrfFailed()
+    g.actor = actor
+    return actor
+
+
+def public(view: F) -> F:
+    """Mark a view as open to anonymous callers (tests enumerate routes and check the rest)."""
+    view.public = True  # type: ignore[attr-defined]
+    return view
+
+
+def requires(*roles: str) -> Callable[[F], F]:
+    """401 without credentials, 403 unless the caller's role (or device kind) is listed."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            actor = current_actor()
+            if actor is None:
+                raise Unauthenticated()
+            if actor.role not in roles:
+                raise WrongRole()
+            return view(*args, **kwargs)
+
+        wrapper.roles = roles  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def actor() -> Actor:
+    a = current_actor()
+    assert a is not None  # guaranteed by @requires
+    return a

@@ -1,0 +1,123 @@
+"""Every API failure is JSON: a stable `error` code for programs and a French `message` for people."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from ..core.errors import DomainError
+from ..services.errors import Forbidden, Invalid, NotFound
+from . import bp
+from .auth import CsrfFailed, Unauthenticated, WrongRole
+
+log = logging.getLogger(__name__)
+
+
+class InvalidJson(Exception):
+    """The body is not a JSON object (answered 400)."""
+
+
+def messages() -> dict[str, str]:
+    # Built per request so gettext picks the caller's language.
+    return {
+        "invalid_transition": _("Action « %(action)s » impossible sur un ticket à l'état « %(state)s »."),
+        "recall_required": _("Rappelez le ticket au moins %(min_recalls)s fois avant de le déclarer absent."),
+        "outcome_required": _("Indiquez l'issue de la visite."),
+        "unknown_outcome": _("Issue « %(outcome)s » inconnue pour ce site."),
+        "quota_reached": _("Le quota du jour pour ce service est atteint (%(quota)s tickets)."),
+        "service_closed": _("Ce service est fermé."),
+        "counter_busy": _("Ce guichet a déjà un ticket en cours (%(number)s) : terminez-le d'abord."),
+        "site_not_found": _("Site inconnu."),
+        "service_not_found": _("Service inconnu."),
+        "counter_not_found": _("Guichet inconnu."),
+        "ticket_not_found": _("Ticket inconnu."),
+        "unknown_action": _("Action inconnue."),
+        "use_call_next": _("Utilisez « appeler le suivant » pour appeler un ticket."),
+        "transfer_target_required": _("Indiquez le service ou le guichet de destination."),
+        "transfer_to_self": _("Le ticket est déjà à ce guichet pour ce service."),
+        "forbidden": _("Vous n'avez pas le droit de faire cela."),
+        "role": _("Votre rôle ne permet pas cette action."),
+        "other_site": _("Vous n'avez pas accès à ce site."),
+        "held_by_other_agent": _("Le ticket %(number)s est pris en charge par un autre agent."),
+        "unauthenticated": _("Authentification requise."),
+        "csrf": _("Jeton CSRF manquant ou invalide : rechargez la page."),
+        "invalid_json": _("Le corps de la requête doit être un objet JSON."),
+        "validation": _("Données invalides."),
+    }
+
+
+def payload(code: str, status: int, params: dict[str, Any] | None = None, **extra: Any):
+    template = messages().get(code)
+    try:
+        message = template % (params or {}) if template else code
+    except (KeyError, TypeError, ValueError):
+        message = template or code
+    body = {"error": code, "message": message, **extra}
+    if params:
+        body["details"] = {k: v for k, v in params.items() if isinstance(v, (str, int, float, list))}
+    return jsonify(body), status
+
+
+@bp.errorhandler(DomainError)
+def domain_error(exc: DomainError):
+    if isinstance(exc, NotFound):
+        return payload(exc.code, 404, exc.params)
+    if isinstance(exc, Forbidden):
+        return payload(exc.code, 403, exc.params)
+    if isinstance(exc, Invalid):
+        return payload(exc.code, 400, exc.params)
+    return payload(exc.code, 409, exc.params)
+
+
+@bp.errorhandler(ValidationError)
+def validation_error(exc: ValidationError):
+    errors = [
+        {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+        for e in exc.errors(include_url=False, include_context=False, include_input=False)
+    ]
+    return payload("validation", 422, None, errors=errors)
+
+
+@bp.errorhandler(InvalidJson)
+def invalid_json(_exc: Exception):
+    return payload("invalid_json", 400)
+
+
+@bp.errorhandler(Unauthenticated)
+def unauthenticated(_exc: Exception):
+    resp, status = payload("unauthenticated", 401)
+    resp.headers["WWW-Authenticate"] = 'Bearer realm="guichet"'
+    return resp, status
+
+
+@bp.errorhandler(WrongRole)
+def wrong_role(_exc: Exception):
+    return payload("role", 403)
+
+
+@bp.errorhandler(CsrfFailed)
+def csrf_failed(_exc: Exception):
+    return payload("csrf", 403)
+
+
+def http_error(exc: HTTPException):
+    """App-wide: JSON for any HTTP error under /api/, the default page elsewhere."""
+    if not request.path.startswith("/api/"):
+        return exc
+    code = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 400: "bad_request"}.get(
+        exc.code or 500, "http_error"
+    )
+    body = {"error": code, "message": exc.description or exc.name}
+    return jsonify(body), exc.code or 500
+
+
+def unexpected_error(exc: Exception):
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    if request.path.startswith("/api/"):
+        return jsonify({"error": "internal", "message": _("Erreur interne, réessayez.")}), 500
+    return _("Erreur interne, réessayez."), 500

@@ -1,0 +1,143 @@
+"""The `guichet` command: serve, migrate, load the demo, manage users and tokens."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .settings import SettingsError, load_settings
+
+
+def _settings():
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _context():
+    from .app import create_app
+
+    app = create_app(_settings())
+    return app, app.extensions["guichet"]
+
+
+@click.group()
+def main() -> None:
+    """Guichet: kiosk, queue and appointments for public reception."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the web application and Socket.IO in one process."""
+    from .realtime import socketio
+
+    app, ctx = _context()
+    click.echo(f"Guichet on http://{host}:{port}/ (database: {ctx.db.dialect})", err=True)
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply the migrations up to REVISION (idempotent)."""
+    from .migrate import upgrade
+
+    upgrade(_settings().database_url, revision)
+    click.echo(f"database at {revision}", err=True)
+
+
+@main.command()
+def demo() -> None:
+    """Load a demo France Services site (slug `demo`); safe to run again."""
+    from .services.demo import DEMO_PASSWORD, load_demo
+
+    settings = _settings()
+    if settings.production:
+        raise click.ClickException("refusing to load demo accounts in production")
+    _app, ctx = _context()
+    report = load_demo(ctx)
+    base = settings.public_url
+    click.echo(f"""Demo site loaded: France Services de Bourg-Lès-Demo (slug `{report.site_slug}`)
+
+  Home page            {base}/
+  Services and waits   {base}/api/v1/sites/{report.site_slug}/services
+  API description      {base}/api/v1/openapi.json
+
+Logins (password for all: {DEMO_PASSWORD}; demo only):""")
+    for username, role in report.users:
+        click.echo(f"  {username:<10} {role}")
+    click.echo("\nAPI tokens (new on each run; the previous demo tokens are revoked):")
+    for name, token in report.tokens.items():
+        click.echo(f"  {name:<10} {token}")
+    click.echo(f"""
+Try it:
+  curl -s -X POST -H 'Authorization: Bearer {report.tokens['kiosk']}' -H 'Content-Type: application/json' \\
+       -d '{{"service": "CAF"}}' {base}/api/v1/sites/demo/tickets
+  curl -s -X POST -H 'Authorization: Bearer {report.tokens['agent1']}' {base}/api/v1/counters/2/call-next""")
+
+
+@main.group()
+def user() -> None:
+    """Agents' accounts."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["agent", "expert", "manager", "admin"]), required=True)
+@click.option("--site", "site_slug", help="Site slug; omit for every site (admins)")
+@click.option("--name", "display_name")
+@click.option("--email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
+def user_add(username, role, site_slug, display_name, email, password_stdin) -> None:
+    """Create an agent account; the password is asked for (never an argument)."""
+    from .services.accounts import add_user
+    from .services.errors import DomainError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    _app, ctx = _context()
+    try:
+        user_id = add_user(ctx, username, password, role, display_name, site_slug, email)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.code} {exc.params}") from exc
+    click.echo(f"user {username} created (id {user_id})", err=True)
+
+
+@main.group()
+def token() -> None:
+    """Bearer tokens for agents' scripts and for devices."""
+
+
+@token.command("create")
+@click.option("--kind", type=click.Choice(["agent", "kiosk", "display"]), required=True)
+@click.option("--user", "username", help="Agent username (kind agent)")
+@click.option("--site", "site_slug", help="Site slug (kiosk, display)")
+@click.option("--device", "device_name", help="Device name, created if new (kiosk, display)")
+@click.option("--label", default="")
+def token_create(kind, username, site_slug, device_name, label) -> None:
+    """Create a token and print only the token on stdout (it is stored hashed, shown once)."""
+    from .services.accounts import create_token
+    from .services.errors import DomainError
+
+    _app, ctx = _context()
+    try:
+        value = create_token(ctx, kind, username=username, site_slug=site_slug,
+                             device_name=device_name, label=label)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.code} {exc.params}") from exc
+    click.echo(value)
+
+
+if __name__ == "__main__":
+    main()

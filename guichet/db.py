@@ -1,0 +1,115 @@
+"""Database layer: engine set-up per dialect, sessions, and the write transaction services use."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    # pysqlite's own transaction handling starts DEFERRED transactions late; we emit BEGIN
+    # ourselves so writers take the lock up front (BEGIN IMMEDIATE) and never deadlock on upgrade.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str, pool_size: int = 10, echo: bool = False, single_use: bool = False) -> Engine:
+    """An engine tuned for its dialect: WAL and immediate write locks on SQLite, a pool on PostgreSQL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        extra = {"poolclass": NullPool} if single_use else {}
+        engine = create_engine(
+            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, **extra
+        )
+        _sqlite_setup(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if single_use:
+        return create_engine(parsed, echo=echo, poolclass=NullPool)
+    return create_engine(
+        parsed, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    # SQLite "database is locked" past the busy timeout; PostgreSQL serialization or deadlock.
+    code = getattr(exc.orig, "sqlstate", None)
+    if code in {"40001", "40P01"}:
+        return True
+    return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
+
+
+class Database:
+    """Owns the engine; hands out read sessions and retried write transactions."""
+
+    def __init__(self, url: str, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool_size=pool_size, echo=echo)
+        self.dialect = self.engine.dialect.name
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._write = sessionmaker(writer, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A read session; nothing it does is committed."""
+        with self._read() as s:
+            try:
+                yield s
+            finally:
+                s.rollback()
+
+    def write(self, work: Callable[[Session], T], attempts: int = 5) -> T:
+        """Run `work` in one write transaction and commit it, retrying on lock contention.
+
+        `work` must be safe to run again: it only touches the session it is given.
+        """
+        for attempt in range(1, attempts + 1):
+            with self._write() as s:
+                try:
+                    result = work(s)
+                    s.commit()
+                    return result
+                except DBAPIError as exc:
+                    s.rollback()
+                    if attempt == attempts or not _retryable(exc):
+                        raise
+                    log.warning("write conflict, retrying (attempt %d)", attempt)
+                    time.sleep(random.uniform(0.005, 0.05) * attempt)
+                except BaseException:
+                    s.rollback()
+                    raise
+        raise AssertionError("unreachable")
+
+    def dispose(self) -> None:
+        self.engine.dispose()

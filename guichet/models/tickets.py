@@ -1,0 +1,113 @@
+"""Tickets, their per-day numbering counters, and the append-only log of every transition."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import DDL, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.tickets import Source, State
+from .base import Base
+from .sites import Counter, Service
+
+_STATES = ", ".join(f"'{s.value}'" for s in State)
+_SOURCES = ", ".join(f"'{s.value}'" for s in Source)
+
+
+class TicketSequence(Base):
+    """Last number handed out per (site, service, business day); bumped by one atomic upsert."""
+
+    __tablename__ = "ticket_sequences"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
+    )
+    business_day: Mapped[date] = mapped_column(primary_key=True)
+    last_value: Mapped[int]
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # Transferred tickets keep their printed number and have no sequence of their own
+        # (NULLs never collide), so this holds every number handed out by the kiosk.
+        UniqueConstraint("site_id", "service_id", "business_day", "sequence"),
+        CheckConstraint(f"state IN ({_STATES})", name="state"),
+        CheckConstraint(f"source IN ({_SOURCES})", name="source"),
+        Index("ix_tickets_queue", "site_id", "state", "service_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    business_day: Mapped[date]
+    sequence: Mapped[int | None]
+    number: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), default=State.WAITING.value)
+    priority: Mapped[bool] = mapped_column(default=False)
+    priority_reason: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))
+    quoted_wait_s: Mapped[int | None]
+    tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # Arrival in the queue; a transfer keeps the original one so the citizen keeps their place.
+    arrived_at: Mapped[datetime]
+    issued_at: Mapped[datetime]
+    first_called_at: Mapped[datetime | None]
+    called_at: Mapped[datetime | None]
+    recall_count: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime | None]
+    parked_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    appointment_at: Mapped[datetime | None]
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), index=True)
+    # Set when a ticket is transferred to one counter: only that counter may call it.
+    target_counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(String(2000))
+    transferred_from_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+
+    service: Mapped[Service] = relationship(lazy="joined")
+    counter: Mapped[Counter | None] = relationship(foreign_keys=[counter_id])
+
+
+class TicketEvent(Base):
+    """One transition, its actor and time. Never updated nor deleted (enforced by triggers)."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# The log is evidence for quality statistics: the database itself refuses to rewrite it.
+APPEND_ONLY_SQLITE = [
+    """CREATE TRIGGER ticket_events_no_update BEFORE UPDATE ON ticket_events
+       BEGIN SELECT RAISE(ABORT, 'ticket_events is append-only'); END""",
+    """CREATE TRIGGER ticket_events_no_delete BEFORE DELETE ON ticket_events
+       BEGIN SELECT RAISE(ABORT, 'ticket_events is append-only'); END""",
+]
+APPEND_ONLY_POSTGRESQL = [
+    """CREATE OR REPLACE FUNCTION ticket_events_append_only() RETURNS trigger AS $$
+       BEGIN RAISE EXCEPTION 'ticket_events is append-only'; END; $$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER ticket_events_append_only BEFORE UPDATE OR DELETE ON ticket_events
+       FOR EACH ROW EXECUTE FUNCTION ticket_events_append_only()""",
+]
+for _stmt in APPEND_ONLY_SQLITE:
+    event.listen(TicketEvent.__table__, "after_create", DDL(_stmt).execute_if(dialect="sqlite"))
+for _stmt in APPEND_ONLY_POSTGRESQL:
+    event.listen(
+        TicketEvent.__table__, "after_create", DDL(_stmt).execute_if(dialect="postgresql")
+    )

@@ -1,0 +1,48 @@
+"""Realtime hub: one Flask-SocketIO object; committed events fan out to site and ticket rooms.
+
+With GUICHET_REDIS_URL set, Socket.IO uses Redis as its message queue so that an event emitted
+by one server process reaches clients connected to another.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask_socketio import SocketIO
+
+from .services.context import Event
+
+log = logging.getLogger(__name__)
+
+socketio = SocketIO()
+
+# Namespaces that hear about a site's queue; each feature package registers its own handlers.
+SITE_NAMESPACES = ("/display", "/counter")
+TRACK_NAMESPACE = "/track"
+
+
+def site_room(site_id: int) -> str:
+    return f"site:{site_id}"
+
+
+def ticket_room(token: str) -> str:
+    return f"ticket:{token}"
+
+
+class Hub:
+    """Publishes committed domain events to Socket.IO rooms; never raises into the caller."""
+
+    def __init__(self, sio: SocketIO) -> None:
+        self.sio = sio
+
+    def publish(self, events: list[Event]) -> None:
+        for ev in events:
+            try:
+                for ns in SITE_NAMESPACES:
+                    self.sio.emit(ev.name, ev.payload, to=site_room(ev.site_id), namespace=ns)
+                if ev.tracking_token:
+                    self.sio.emit(
+                        ev.name, ev.payload, to=ticket_room(ev.tracking_token), namespace=TRACK_NAMESPACE
+                    )
+            except Exception:  # a broken broker must not turn a committed action into an error
+                log.exception("could not publish %s", ev.name)

@@ -1,0 +1,168 @@
+"""Agents and devices: password hashing, bearer tokens (stored as SHA-256), and resolving callers."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import ROLES, AccessToken, Device, Site, User
+from .context import Actor, Context
+from .errors import Invalid, NotFound
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "gch_"
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+def hash_password(password: str) -> str:
+    """Argon2id, deliberately slow, so a leaked table does not give the passwords away."""
+    if len(password) < 8:
+        raise Invalid("password_too_short", minimum=8)
+    return _hasher.hash(password)
+
+
+def hash_token(token: str) -> str:
+    """Tokens are 256 random bits: a fast hash is enough, and lets us look them up by index."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _site(session: Session, slug: str) -> Site:
+    site = session.scalar(select(Site).where(Site.slug == slug))
+    if site is None:
+        raise NotFound("site_not_found", site=slug)
+    return site
+
+
+def add_user(
+    ctx: Context,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str | None = None,
+    site_slug: str | None = None,
+    email: str | None = None,
+) -> int:
+    if role not in ROLES:
+        raise Invalid("unknown_role", role=role, allowed=list(ROLES))
+    password_hash = hash_password(password)
+
+    def work(s: Session, _events: list) -> int:
+        if s.scalar(select(User.id).where(User.username == username)) is not None:
+            raise Invalid("username_taken", username=username)
+        site_id = _site(s, site_slug).id if site_slug else None
+        user = User(
+            username=username,
+            display_name=display_name or username,
+            email=email,
+            password_hash=password_hash,
+            role=role,
+            site_id=site_id,
+            created_at=ctx.clock(),
+        )
+        s.add(user)
+        s.flush()
+        return user.id
+
+    return ctx.transact(work)
+
+
+def verify_login(ctx: Context, username: str, password: str) -> Actor | None:
+    """Check a password; lock the account for a while after repeated failures."""
+
+    def work(s: Session, _events: list) -> Actor | None:
+        user = s.scalar(select(User).where(User.username == username))
+        now = ctx.clock()
+        if user is None or not user.active:
+            return None
+        if user.locked_until and user.locked_until > now:
+            raise Invalid("account_locked", until=user.locked_until.isoformat())
+        try:
+            _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until = now + LOCKOUT
+                user.failed_logins = 0
+            return None
+        user.failed_logins = 0
+        user.locked_until = None
+        return Actor("user", user.id, user.role, user.site_id, via_session=True)
+
+    return ctx.transact(work)
+
+
+def create_token(
+    ctx: Context,
+    kind: str,
+    *,
+    username: str | None = None,
+    site_slug: str | None = None,
+    device_name: str | None = None,
+    label: str = "",
+) -> str:
+    """Create a bearer token for an agent, or for a kiosk/display device (created if new)."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+    def work(s: Session, _events: list) -> str:
+        now = ctx.clock()
+        row = AccessToken(token_hash=hash_token(token), label=label, created_at=now)
+        if kind == "agent":
+            if not username:
+                raise Invalid("username_required")
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise NotFound("user_not_found", username=username)
+            row.user_id = user.id
+        elif kind in ("kiosk", "display"):
+            if not site_slug or not device_name:
+                raise Invalid("site_and_device_required")
+            site = _site(s, site_slug)
+            device = s.scalar(
+                select(Device).where(
+                    Device.site_id == site.id, Device.kind == kind, Device.name == device_name
+                )
+            )
+            if device is None:
+                device = Device(site_id=site.id, kind=kind, name=device_name, created_at=now)
+                s.add(device)
+                s.flush()
+            row.device_id = device.id
+        else:
+            raise Invalid("unknown_token_kind", kind=kind)
+        s.add(row)
+        return token
+
+    return ctx.transact(work)
+
+
+def resolve_token(ctx: Context, token: str, now: datetime) -> Actor | None:
+    """The actor behind a bearer token, or None when unknown, revoked or its owner disabled."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+        return None
+    with ctx.db.session() as s:
+        row = s.scalar(select(AccessToken).where(AccessToken.token_hash == hash_token(token)))
+        if row is None or row.revoked_at is not None:
+            return None
+        if row.user is not None:
+            if not row.user.active:
+                return None
+            return Actor("user", row.user.id, row.user.role, row.user.site_id)
+        if row.device is not None and row.device.active:
+            return Actor("device", row.device.id, row.device.kind, row.device.site_id)
+    return None
+
+
+def actor_for_user(ctx: Context, user_id: int) -> Actor | None:
+    """Rebuild the actor of a signed-in session, refusing a since-disabled account."""
+    with ctx.db.session() as s:
+        user = s.get(User, user_id)
+        if user is None or not user.active:
+            return None
+        return Actor("user", user.id, user.role, user.site_id, via_session=True)

@@ -1,0 +1,379 @@
+"""Ticket use cases: issue, call next (atomic claim), every counter action, public status."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from ..core import routing
+from ..core.errors import DomainError
+from ..core.numbering import business_day, check_quota, format_number
+from ..core.tickets import DEFAULT_OUTCOMES, HELD_STATES, Action, Source, State, check_no_show
+from ..core.tickets import check_outcome, next_state
+from ..models import Counter, CounterService, Service, Site, Ticket, TicketEvent, TicketSequence
+from . import queue
+from .context import Actor, Context, Event
+from .errors import Forbidden, Invalid, NotFound
+
+MANAGERS = ("manager", "admin")
+STAFF = ("agent", "expert", "manager", "admin")
+# How far down the ranking call-next looks for a ticket no other counter has just locked.
+CLAIM_DEPTH = 50
+
+
+@dataclass(frozen=True)
+class SiteRules:
+    priority_cap: int
+    appointment_early_s: int
+    min_recalls_before_no_show: int
+    outcomes: tuple[str, ...]
+
+
+def site_rules(ctx: Context, site: Site) -> SiteRules:
+    """Site settings override the installation defaults (a local choice, not the law)."""
+    cfg = site.settings or {}
+    st = ctx.settings
+    return SiteRules(
+        priority_cap=int(cfg.get("priority_cap", st.priority_cap)),
+        appointment_early_s=int(cfg.get("appointment_early_s", st.appointment_early_s)),
+        min_recalls_before_no_show=int(
+            cfg.get("min_recalls_before_no_show", st.min_recalls_before_no_show)
+        ),
+        outcomes=tuple(cfg.get("outcomes", DEFAULT_OUTCOMES)),
+    )
+
+
+def tracking_url(ctx: Context, token: str) -> str:
+    return f"{ctx.settings.public_url}/t/{token}"
+
+
+def ticket_json(ctx: Context, t: Ticket, position: int | None = None, estimate: int | None = None) -> dict[str, Any]:
+    """What agents and kiosks see of a ticket (no personal data exists on a ticket besides the note)."""
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    return {
+        "id": t.id,
+        "number": t.number,
+        "service": t.service.code,
+        "service_label": t.service.label_fr,
+        "status": t.state,
+        "priority": t.priority,
+        "priority_reason": t.priority_reason,
+        "source": t.source,
+        "position": position,
+        "estimated_wait_s": estimate,
+        "quoted_wait_s": t.quoted_wait_s,
+        "tracking_url": tracking_url(ctx, t.tracking_token),
+        "counter": ({"id": t.counter.id, "number": t.counter.number, "name": t.counter.name}
+                    if t.counter else None),
+        "arrived_at": iso(t.arrived_at),
+        "issued_at": iso(t.issued_at),
+        "called_at": iso(t.called_at),
+        "started_at": iso(t.started_at),
+        "ended_at": iso(t.ended_at),
+        "recall_count": t.recall_count,
+        "outcome": t.outcome,
+        "note": t.note,
+        "transferred_from": t.transferred_from_id,
+    }
+
+
+def _site_by_slug(s: Session, slug: str) -> Site:
+    site = s.scalar(select(Site).where(Site.slug == slug))
+    if site is None:
+        raise NotFound("site_not_found", site=slug)
+    return site
+
+
+def _check_site(actor: Actor, site_id: int) -> None:
+    if actor.site_id is not None and actor.site_id != site_id:
+        raise Forbidden("other_site")
+
+
+def _log(s: Session, t: Ticket, action: str, before: str | None, actor: Actor | None,
+         now: datetime, counter_id: int | None = None, **data: Any) -> None:
+    s.add(TicketEvent(
+        ticket_id=t.id, site_id=t.site_id, at=now, action=action, from_state=before,
+        to_state=t.state, actor_user_id=actor.user_id if actor else None,
+        actor_device_id=actor.device_id if actor else None,
+        counter_id=counter_id if counter_id is not None else t.counter_id, data=data,
+    ))
+
+
+def _queue_event(t: Ticket) -> Event:
+    return Event("queue_changed", t.site_id, {"service": t.service.code}, t.tracking_token)
+
+
+def _allocate_sequence(s: Session, site_id: int, service_id: int, day) -> int:
+    """One atomic upsert returns the next number: no read-then-write, so no duplicate ever."""
+    dialect = s.get_bind().dialect.name
+    ins = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect](TicketSequence)
+    stmt = ins.values(site_id=site_id, service_id=service_id, business_day=day, last_value=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["site_id", "service_id", "business_day"],
+        set_={"last_value": TicketSequence.last_value + 1},
+    ).returning(TicketSequence.last_value)
+    return int(s.execute(stmt).scalar_one())
+
+
+def issue_ticket(
+    ctx: Context,
+    actor: Actor,
+    site_slug: str,
+    service_code: str,
+    priority: bool = False,
+    priority_reason: str | None = None,
+    appointment_at: datetime | None = None,
+) -> dict[str, Any]:
+    """Number a new waiting ticket, quote its wait, and log its issue."""
+    if actor.is_user:
+        source = Source.COUNTER if actor.via_session else Source.API
+    elif actor.role == "kiosk":
+        source = Source.KIOSK
+    else:
+        raise Forbidden("role", role=actor.role)
+    if appointment_at is not None:
+        source = Source.APPOINTMENT
+
+    def work(s: Session, events: list[Event]) -> dict[str, Any]:
+        now = ctx.clock()
+        site = _site_by_slug(s, site_slug)
+        _check_site(actor, site.id)
+        service = s.scalar(select(Service).where(Service.site_id == site.id, Service.code == service_code))
+        if service is None:
+            raise NotFound("service_not_found", service=service_code)
+        if not service.active:
+            raise DomainError("service_closed", service=service_code)
+        day = business_day(now, site.timezone)
+        seq = _allocate_sequence(s, site.id, service.id, day)
+        check_quota(seq, service.daily_quota)
+        t = Ticket(
+            site_id=site.id, service_id=service.id, business_day=day, sequence=seq,
+            number=format_number(service.prefix, seq), state=State.WAITING.value,
+            priority=priority, priority_reason=priority_reason if priority else None,
+            source=source.value, tracking_token=secrets.token_urlsafe(24),
+            arrived_at=now, issued_at=now, appointment_at=appointment_at,
+        )
+        t.service = service
+        s.add(t)
+        s.flush()
+        position = queue.position_of(s, t)
+        t.quoted_wait_s = queue.estimate_for(s, service, position, now, ctx.settings.default_service_time_s)
+        _log(s, t, "issue", None, actor, now, priority=priority, source=source.value)
+        events.append(_queue_event(t))
+        return ticket_json(ctx, t, position, t.quoted_wait_s)
+
+    return ctx.transact(work)
+
+
+def _counter_for(s: Session, actor: Actor, counter_id: int, lock: bool) -> Counter:
+    stmt = select(Counter).where(Counter.id == counter_id)
+    if lock and s.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    counter = s.scalar(stmt)
+    if counter is None:
+        raise NotFound("counter_not_found", counter=counter_id)
+    _check_site(actor, counter.site_id)
+    return counter
+
+
+def _require_staff(actor: Actor) -> None:
+    if not actor.is_user or actor.role not in STAFF:
+        raise Forbidden("role", role=actor.role)
+
+
+def _claim(s: Session, ticket_id: int) -> Ticket | None:
+    """Lock one waiting ticket for this transaction; skip it if another counter holds it."""
+    stmt = select(Ticket).where(Ticket.id == ticket_id, Ticket.state == State.WAITING.value)
+    if s.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    # On SQLite the write transaction (BEGIN IMMEDIATE) already serialises writers.
+    return s.scalar(stmt)
+
+
+def call_next(ctx: Context, actor: Actor, counter_id: int) -> dict[str, Any] | None:
+    """Give the counter the first ticket of the routing order that no other counter has claimed."""
+    _require_staff(actor)
+
+    def work(s: Session, events: list[Event]) -> dict[str, Any] | None:
+        now = ctx.clock()
+        counter = _counter_for(s, actor, counter_id, lock=True)
+        busy = s.scalar(select(Ticket).where(
+            Ticket.counter_id == counter.id, Ticket.state.in_([st.value for st in HELD_STATES])
+        ))
+        if busy is not None:
+            raise DomainError("counter_busy", number=busy.number, status=busy.state)
+        rules = site_rules(ctx, counter.site)
+        weights = {link.service_id: link.weight for link in counter.service_links}
+        rows = s.execute(
+            select(Ticket.id, Ticket.service_id, Ticket.arrived_at, Ticket.priority, Ticket.appointment_at)
+            .where(
+                Ticket.site_id == counter.site_id,
+                Ticket.state == State.WAITING.value,
+                or_(
+                    Ticket.target_counter_id == counter.id,
+                    Ticket.service_id.in_(list(weights)) & Ticket.target_counter_id.is_(None),
+                ),
+            )
+        ).all()
+        candidates = [routing.Candidate(*r) for r in rows]
+        policy = routing.RoutingPolicy(rules.priority_cap, rules.appointment_early_s, weights)
+        for cand in routing.rank(candidates, now, policy, counter.priority_streak)[:CLAIM_DEPTH]:
+            t = _claim(s, cand.id)
+            if t is None:
+                continue
+            counter.priority_streak = routing.next_priority_streak(counter.priority_streak, cand)
+            counter.status = "open"
+            _transition(s, t, Action.CALL, actor, now, counter=counter)
+            events.append(_called_event(t, recall=False))
+            events.append(_queue_event(t))
+            return ticket_json(ctx, t)
+        if counter.status != "open":
+            counter.status = "open"
+        return None
+
+    return ctx.transact(work)
+
+
+def _transition(s: Session, t: Ticket, action: Action, actor: Actor, now: datetime,
+                counter: Counter | None = None, **data: Any) -> None:
+    before = t.state
+    t.state = next_state(t.state, action).value
+    if action == Action.CALL:
+        assert counter is not None
+        t.counter_id, t.counter, t.agent_id = counter.id, counter, actor.user_id
+        t.first_called_at = t.first_called_at or now
+        t.called_at = now
+    elif action == Action.RECALL:
+        t.recall_count += 1
+        t.called_at = now
+    elif action == Action.START:
+        t.started_at = now
+    elif action == Action.PARK:
+        t.parked_at = now
+    elif action == Action.REQUEUE:
+        data["counter_id"] = t.counter_id
+        t.counter_id, t.counter, t.agent_id = None, None, None
+    elif action in (Action.FINISH, Action.NO_SHOW, Action.CANCEL, Action.TRANSFER):
+        t.ended_at = now
+    _log(s, t, action.value, before, actor, now,
+         counter_id=counter.id if counter else t.counter_id or data.get("counter_id"), **data)
+
+
+def _called_event(t: Ticket, recall: bool) -> Event:
+    assert t.counter is not None and t.called_at is not None
+    return Event("ticket_called", t.site_id, {
+        "number": t.number, "counter": t.counter.number, "counter_name": t.counter.name,
+        "service": t.service.code, "called_at": t.called_at.isoformat(), "recall": recall,
+    }, t.tracking_token)
+
+
+def act(ctx: Context, actor: Actor, ticket_id: int, action: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Apply one counter action to a ticket, checking who may touch it."""
+    _require_staff(actor)
+    try:
+        act_ = Action(action)
+    except ValueError as exc:
+        raise NotFound("unknown_action", action=action) from exc
+    if act_ == Action.CALL:
+        raise Invalid("use_call_next")
+    params = params or {}
+
+    def work(s: Session, events: list[Event]) -> dict[str, Any]:
+        now = ctx.clock()
+        stmt = select(Ticket).where(Ticket.id == ticket_id)
+        if s.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        t = s.scalar(stmt)
+        if t is None:
+            raise NotFound("ticket_not_found", ticket=ticket_id)
+        _check_site(actor, t.site_id)
+        if t.state in HELD_STATES and t.agent_id != actor.user_id and actor.role not in MANAGERS:
+            raise Forbidden("held_by_other_agent", number=t.number)
+        rules = site_rules(ctx, s.get(Site, t.site_id))
+        next_state(t.state, act_)  # refuse forbidden transitions before any other check
+        result = t
+        if act_ == Action.NO_SHOW:
+            check_no_show(t.recall_count, rules.min_recalls_before_no_show)
+        if act_ == Action.FINISH:
+            t.outcome = check_outcome(params.get("outcome"), rules.outcomes)
+            t.note = params.get("note") or None
+        if act_ == Action.TRANSFER:
+            result = _transfer(s, t, actor, now, params)
+            _transition(s, t, act_, actor, now, to_ticket=result.id)
+            _log(s, result, "transfer_in", None, actor, now, from_ticket=t.id)
+        else:
+            extra = {"outcome": t.outcome} if act_ == Action.FINISH else {}
+            _transition(s, t, act_, actor, now, **extra)
+        if act_ == Action.RECALL:
+            events.append(_called_event(t, recall=True))
+        events.append(_queue_event(result))
+        return ticket_json(ctx, result)
+
+    return ctx.transact(work)
+
+
+def _transfer(s: Session, t: Ticket, actor: Actor, now: datetime, params: dict[str, Any]) -> Ticket:
+    """Create the linked waiting ticket; it keeps the arrival time, number and tracking link."""
+    service_code, counter_id = params.get("service"), params.get("counter")
+    if service_code is None and counter_id is None:
+        raise Invalid("transfer_target_required")
+    service = t.service
+    if service_code is not None:
+        service = s.scalar(select(Service).where(Service.site_id == t.site_id, Service.code == service_code))
+        if service is None:
+            raise NotFound("service_not_found", service=service_code)
+        if not service.active:
+            raise DomainError("service_closed", service=service_code)
+    target = None
+    if counter_id is not None:
+        target = s.get(Counter, counter_id)
+        if target is None or target.site_id != t.site_id:
+            raise NotFound("counter_not_found", counter=counter_id)
+        if target.id == t.counter_id and service.id == t.service_id:
+            raise Invalid("transfer_to_self")
+    token = t.tracking_token
+    # The citizen's printed QR code follows them to the new ticket.
+    t.tracking_token = secrets.token_urlsafe(24)
+    s.flush()
+    new = Ticket(
+        site_id=t.site_id, service_id=service.id, business_day=t.business_day, sequence=None,
+        number=t.number, state=State.WAITING.value, priority=t.priority,
+        priority_reason=t.priority_reason, source=t.source, tracking_token=token,
+        arrived_at=t.arrived_at, issued_at=now, appointment_at=t.appointment_at,
+        target_counter_id=target.id if target else None, transferred_from_id=t.id,
+    )
+    new.service = service
+    s.add(new)
+    s.flush()
+    return new
+
+
+def public_status(ctx: Context, token: str) -> dict[str, Any]:
+    """What anyone holding the ticket's link may see: number, state, place and estimate only."""
+    if not token or len(token) > 64:
+        raise NotFound("ticket_not_found")
+    with ctx.db.session() as s:
+        t = s.scalar(select(Ticket).where(Ticket.tracking_token == token))
+        if t is None:
+            raise NotFound("ticket_not_found")
+        position = estimate = None
+        if t.state == State.WAITING.value:
+            position = queue.position_of(s, t)
+            estimate = queue.estimate_for(s, t.service, position, ctx.clock(), ctx.settings.default_service_time_s)
+        return {
+            "number": t.number,
+            "service": t.service.code,
+            "service_label": t.service.label_fr,
+            "status": t.state,
+            "position": position,
+            "estimated_wait_s": estimate,
+            "counter": t.counter.number if t.counter and t.state in HELD_STATES else None,
+            "called_at": t.called_at.isoformat() if t.called_at and t.state in HELD_STATES else None,
+        }

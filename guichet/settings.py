@@ -1,0 +1,100 @@
+"""One frozen settings object built from GUICHET_* environment variables, validated at start."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A GUICHET_* variable is missing or malformed."""
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"{name} must be a boolean, not {raw!r}")
+
+
+def _int(name: str, raw: str, minimum: int = 0) -> int:
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, not {raw!r}") from exc
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}")
+    return value
+
+
+DEFAULT_DB = "sqlite:///" + str(Path("instance") / "guichet.db")
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    secret_key: str = field(default="", repr=False)
+    database_url: str = DEFAULT_DB
+    redis_url: str | None = None
+    public_url: str = "http://127.0.0.1:5000"
+    printer_url: str = "virtual://"
+    log_level: str = "INFO"
+    # Wait estimate used before a service has any finished ticket.
+    default_service_time_s: int = 600
+    # Routing defaults, overridable per site in its settings.
+    priority_cap: int = 3
+    appointment_early_s: int = 300
+    min_recalls_before_no_show: int = 1
+    db_pool_size: int = 10
+    sql_echo: bool = False
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read GUICHET_* variables; production refuses to start without a real secret key."""
+    env = os.environ if environ is None else environ
+    get = env.get
+    kind = get("GUICHET_ENV", "development").strip().lower()
+    if kind not in {"development", "production", "test"}:
+        raise SettingsError("GUICHET_ENV must be development, production or test")
+    secret = get("GUICHET_SECRET_KEY", "")
+    if kind == "production" and len(secret) < 32:
+        raise SettingsError("GUICHET_SECRET_KEY of at least 32 characters is required in production")
+    if not secret:
+        # Fine for one embedded process; sessions end when it restarts.
+        secret = secrets.token_urlsafe(32)
+    level = get("GUICHET_LOG_LEVEL", "INFO").upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError("GUICHET_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+    return Settings(
+        env=kind,
+        secret_key=secret,
+        database_url=get("GUICHET_DATABASE_URL", DEFAULT_DB),
+        redis_url=get("GUICHET_REDIS_URL") or None,
+        public_url=get("GUICHET_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        printer_url=get("GUICHET_PRINTER_URL", "virtual://"),
+        log_level=level,
+        default_service_time_s=_int(
+            "GUICHET_DEFAULT_SERVICE_TIME_S", get("GUICHET_DEFAULT_SERVICE_TIME_S", "600"), 1
+        ),
+        priority_cap=_int("GUICHET_PRIORITY_CAP", get("GUICHET_PRIORITY_CAP", "3")),
+        appointment_early_s=_int(
+            "GUICHET_APPOINTMENT_EARLY_S", get("GUICHET_APPOINTMENT_EARLY_S", "300")
+        ),
+        min_recalls_before_no_show=_int(
+            "GUICHET_MIN_RECALLS_BEFORE_NO_SHOW", get("GUICHET_MIN_RECALLS_BEFORE_NO_SHOW", "1")
+        ),
+        db_pool_size=_int("GUICHET_DB_POOL_SIZE", get("GUICHET_DB_POOL_SIZE", "10"), 1),
+        sql_echo=_bool("GUICHET_SQL_ECHO", get("GUICHET_SQL_ECHO", "0")),
+    )
