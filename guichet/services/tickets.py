@@ -175,7 +175,7 @@ def issue_ticket(
 def _counter_for(s: Session, actor: Actor, counter_id: int, lock: bool) -> Counter:
     stmt = select(Counter).where(Counter.id == counter_id)
     if lock and s.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=Counter)
     counter = s.scalar(stmt)
     if counter is None:
         raise NotFound("counter_not_found", counter=counter_id)
@@ -192,7 +192,7 @@ def _claim(s: Session, ticket_id: int) -> Ticket | None:
     """Lock one waiting ticket for this transaction; skip it if another counter holds it."""
     stmt = select(Ticket).where(Ticket.id == ticket_id, Ticket.state == State.WAITING.value)
     if s.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
+        stmt = stmt.with_for_update(skip_locked=True, of=Ticket)
     # On SQLite the write transaction (BEGIN IMMEDIATE) already serialises writers.
     return s.scalar(stmt)
 
@@ -289,7 +289,7 @@ def act(ctx: Context, actor: Actor, ticket_id: int, action: str, params: dict[st
         now = ctx.clock()
         stmt = select(Ticket).where(Ticket.id == ticket_id)
         if s.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(of=Ticket)
         t = s.scalar(stmt)
         if t is None:
             raise NotFound("ticket_not_found", ticket=ticket_id)

@@ -1,0 +1,87 @@
+"""Build test data through the same services production uses (no hand-written rows for actors)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+
+from sqlalchemy import select
+
+from guichet.models import Counter, CounterService, OpeningHours, Service, Site
+from guichet.services import accounts
+from guichet.services.context import Actor, Context
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class World:
+    site_id: int
+    slug: str
+    services: dict[str, int]
+    counters: dict[int, int]  # counter number -> id
+    tokens: dict[str, str] = field(default_factory=dict)  # role or device kind -> bearer token
+    actors: dict[str, Actor] = field(default_factory=dict)
+    user_ids: dict[str, int] = field(default_factory=dict)
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+# code, prefix, quota, active
+SERVICES = [("CAF", "F", None, True), ("CPAM", "M", None, True), ("ANTS", "A", 3, True),
+            ("OLD", "O", None, False)]
+# number, services served
+COUNTERS = [(1, ["CAF", "CPAM", "ANTS"]), (2, ["CAF", "CPAM"]), (3, ["ANTS"])]
+
+
+def make_site(ctx: Context, slug: str = "test", with_hours: bool = False,
+              counters: list[tuple[int, list[str]]] | None = None) -> tuple[int, dict[str, int], dict[int, int]]:
+    def work(s, _events):
+        site = Site(slug=slug, name=f"Site {slug}", timezone="Europe/Paris", address="", settings={})
+        s.add(site)
+        s.flush()
+        if with_hours:
+            for wd in range(5):
+                s.add(OpeningHours(site_id=site.id, weekday=wd, opens=time(9), closes=time(17)))
+        services = {}
+        for i, (code, prefix, quota, active) in enumerate(SERVICES):
+            sv = Service(site_id=site.id, code=code, prefix=prefix, label_fr=f"Service {code}",
+                         labels={}, daily_quota=quota, active=active, sort=i, level=1)
+            s.add(sv)
+            s.flush()
+            services[code] = sv.id
+        ids = {}
+        for number, codes in counters or COUNTERS:
+            c = Counter(site_id=site.id, number=number, name=f"Guichet {number}", status="closed")
+            c.service_links = [CounterService(service_id=services[code]) for code in codes]
+            s.add(c)
+            s.flush()
+            ids[number] = c.id
+        return site.id, services, ids
+
+    return ctx.transact(work)
+
+
+def build_world(ctx: Context, slug: str = "test", counters: list[tuple[int, list[str]]] | None = None) -> World:
+    site_id, services, counter_ids = make_site(ctx, slug, counters=counters)
+    w = World(site_id, slug, services, counter_ids)
+    for role in ("agent", "expert", "manager", "admin"):
+        username = f"{role}-{slug}"
+        uid = accounts.add_user(ctx, username, PASSWORD, role, site_slug=None if role == "admin" else slug)
+        w.user_ids[role] = uid
+        w.tokens[role] = accounts.create_token(ctx, "agent", username=username)
+        w.actors[role] = Actor("user", uid, role, None if role == "admin" else site_id)
+    uid = accounts.add_user(ctx, f"agent2-{slug}", PASSWORD, "agent", site_slug=slug)
+    w.user_ids["agent2"] = uid
+    w.tokens["agent2"] = accounts.create_token(ctx, "agent", username=f"agent2-{slug}")
+    w.actors["agent2"] = Actor("user", uid, "agent", site_id)
+    for kind in ("kiosk", "display"):
+        w.tokens[kind] = accounts.create_token(ctx, kind, site_slug=slug, device_name=f"{kind} 1")
+    with ctx.db.session() as s:
+        for kind in ("kiosk", "display"):
+            actor = accounts.resolve_token(ctx, w.tokens[kind], ctx.clock())
+            assert actor is not None
+            w.actors[kind] = actor
+        assert s.scalar(select(Site.id).where(Site.slug == slug)) == site_id
+    return w
