@@ -1,0 +1,56 @@
+"""Migrations build the schema from nothing and agree with the models; the event log is append-only."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import DatabaseError
+
+from guichet.db import make_engine
+from guichet.migrate import upgrade
+from guichet.models import Base
+
+
+def test_upgrade_head_on_empty_database_matches_models(database_url: str) -> None:
+    upgrade(database_url)
+    engine = make_engine(database_url, single_use=True)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        tables = set(inspect(conn).get_table_names())
+    engine.dispose()
+    assert diff == [], f"models and migrations disagree: {diff}"
+    assert set(Base.metadata.tables) <= tables
+
+
+def test_upgrade_is_idempotent(sqlite_url: str) -> None:
+    upgrade(sqlite_url)
+    upgrade(sqlite_url)
+    engine = create_engine(sqlite_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+    engine.dispose()
+
+
+def test_ticket_event_log_refuses_update_and_delete_after_migration(database_url: str) -> None:
+    upgrade(database_url)
+    engine = make_engine(database_url, single_use=True)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO sites (slug, name, timezone, address, settings) "
+                          "VALUES ('s', 'S', 'Europe/Paris', '', '{}')"))
+        conn.execute(text("INSERT INTO services (site_id, code, label_fr, labels, prefix, level, category,"
+                          " target_wait_min, sla_hours, active, sort) "
+                          "VALUES (1, 'C', 'C', '{}', 'C', 1, '', 15, 72, true, 0)"))
+        conn.execute(text("INSERT INTO tickets (site_id, service_id, business_day, sequence, number, state,"
+                          " priority, source, tracking_token, arrived_at, issued_at, recall_count) VALUES "
+                          "(1, 1, '2026-11-23', 1, 'C001', 'waiting', false, 'api', 'tok',"
+                          " '2026-11-23 10:00:00+00', '2026-11-23 10:00:00+00', 0)"))
+        conn.execute(text("INSERT INTO ticket_events (ticket_id, site_id, at, action, to_state, data) "
+                          "VALUES (1, 1, '2026-11-23 10:00:00+00', 'issue', 'waiting', '{}')"))
+    for stmt in ("UPDATE ticket_events SET action = 'forged'", "DELETE FROM ticket_events"):
+        with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(stmt))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT action FROM ticket_events")).scalars().all() == ["issue"]
+    engine.dispose()
