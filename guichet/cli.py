@@ -80,9 +80,9 @@ Logins (password for all: {DEMO_PASSWORD}; demo only):""")
         click.echo(f"  {name:<10} {token}")
     click.echo(f"""
 Try it:
-  curl -s -X POST -H 'Authorization: Bearer {report.tokens['kiosk']}' -H 'Content-Type: application/json' \\
+  curl -s -X POST -H 'Authorization: Bearer {report.tokens["kiosk"]}' -H 'Content-Type: application/json' \\
        -d '{{"service": "CAF"}}' {base}/api/v1/sites/demo/tickets
-  curl -s -X POST -H 'Authorization: Bearer {report.tokens['agent1']}' {base}/api/v1/counters/2/call-next""")
+  curl -s -X POST -H 'Authorization: Bearer {report.tokens["agent1"]}' {base}/api/v1/counters/2/call-next""")
 
 
 @main.group()
@@ -132,8 +132,9 @@ def token_create(kind, username, site_slug, device_name, label) -> None:
 
     _app, ctx = _context()
     try:
-        value = create_token(ctx, kind, username=username, site_slug=site_slug,
-                             device_name=device_name, label=label)
+        value = create_token(
+            ctx, kind, username=username, site_slug=site_slug, device_name=device_name, label=label
+        )
     except DomainError as exc:
         raise click.ClickException(f"{exc.code} {exc.params}") from exc
     click.echo(value)

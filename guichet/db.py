@@ -56,9 +56,7 @@ def make_engine(url: str, pool_size: int = 10, echo: bool = False, single_use: b
         parsed = parsed.set(drivername="postgresql+psycopg")
     if single_use:
         return create_engine(parsed, echo=echo, poolclass=NullPool)
-    return create_engine(
-        parsed, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-    )
+    return create_engine(parsed, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
 def _retryable(exc: DBAPIError) -> bool:

@@ -89,9 +89,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "GUICHET_DEFAULT_SERVICE_TIME_S", get("GUICHET_DEFAULT_SERVICE_TIME_S", "600"), 1
         ),
         priority_cap=_int("GUICHET_PRIORITY_CAP", get("GUICHET_PRIORITY_CAP", "3")),
-        appointment_early_s=_int(
-            "GUICHET_APPOINTMENT_EARLY_S", get("GUICHET_APPOINTMENT_EARLY_S", "300")
-        ),
+        appointment_early_s=_int("GUICHET_APPOINTMENT_EARLY_S", get("GUICHET_APPOINTMENT_EARLY_S", "300")),
         min_recalls_before_no_show=_int(
             "GUICHET_MIN_RECALLS_BEFORE_NO_SHOW", get("GUICHET_MIN_RECALLS_BEFORE_NO_SHOW", "1")
         ),

@@ -111,8 +111,9 @@ def sqlite_url(tmp_path) -> str:
 
 
 def make_settings(url: str, **overrides: object) -> Settings:
-    return Settings(env="test", secret_key="test-secret-" + "x" * 32, database_url=url,
-                    public_url="http://guichet.test").with_overrides(**overrides)
+    return Settings(
+        env="test", secret_key="test-secret-" + "x" * 32, database_url=url, public_url="http://guichet.test"
+    ).with_overrides(**overrides)
 
 
 @pytest.fixture

@@ -29,14 +29,22 @@ class World:
 
 
 # code, prefix, quota, active
-SERVICES = [("CAF", "F", None, True), ("CPAM", "M", None, True), ("ANTS", "A", 3, True),
-            ("OLD", "O", None, False)]
+SERVICES = [
+    ("CAF", "F", None, True),
+    ("CPAM", "M", None, True),
+    ("ANTS", "A", 3, True),
+    ("OLD", "O", None, False),
+]
 # number, services served
 COUNTERS = [(1, ["CAF", "CPAM", "ANTS"]), (2, ["CAF", "CPAM"]), (3, ["ANTS"])]
 
 
-def make_site(ctx: Context, slug: str = "test", with_hours: bool = False,
-              counters: list[tuple[int, list[str]]] | None = None) -> tuple[int, dict[str, int], dict[int, int]]:
+def make_site(
+    ctx: Context,
+    slug: str = "test",
+    with_hours: bool = False,
+    counters: list[tuple[int, list[str]]] | None = None,
+) -> tuple[int, dict[str, int], dict[int, int]]:
     def work(s, _events):
         site = Site(slug=slug, name=f"Site {slug}", timezone="Europe/Paris", address="", settings={})
         s.add(site)
@@ -46,8 +54,17 @@ def make_site(ctx: Context, slug: str = "test", with_hours: bool = False,
                 s.add(OpeningHours(site_id=site.id, weekday=wd, opens=time(9), closes=time(17)))
         services = {}
         for i, (code, prefix, quota, active) in enumerate(SERVICES):
-            sv = Service(site_id=site.id, code=code, prefix=prefix, label_fr=f"Service {code}",
-                         labels={}, daily_quota=quota, active=active, sort=i, level=1)
+            sv = Service(
+                site_id=site.id,
+                code=code,
+                prefix=prefix,
+                label_fr=f"Service {code}",
+                labels={},
+                daily_quota=quota,
+                active=active,
+                sort=i,
+                level=1,
+            )
             s.add(sv)
             s.flush()
             services[code] = sv.id
@@ -63,7 +80,9 @@ def make_site(ctx: Context, slug: str = "test", with_hours: bool = False,
     return ctx.transact(work)
 
 
-def build_world(ctx: Context, slug: str = "test", counters: list[tuple[int, list[str]]] | None = None) -> World:
+def build_world(
+    ctx: Context, slug: str = "test", counters: list[tuple[int, list[str]]] | None = None
+) -> World:
     site_id, services, counter_ids = make_site(ctx, slug, counters=counters)
     w = World(site_id, slug, services, counter_ids)
     for role in ("agent", "expert", "manager", "admin"):

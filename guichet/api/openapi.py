@@ -16,14 +16,25 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    words = {400: "Malformed request", 401: "No or invalid credentials", 403: "Wrong role or site",
-             404: "Not found", 409: "Refused by a queue rule", 422: "Invalid field values"}
+    words = {
+        400: "Malformed request",
+        401: "No or invalid credentials",
+        403: "Wrong role or site",
+        404: "Not found",
+        409: "Refused by a queue rule",
+        422: "Invalid field values",
+    }
     return {str(c): _json(ERROR, words[c]) for c in codes}
 
 
 def _path_param(name: str, kind: str = "string", description: str = "") -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": kind},
-            "description": description}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": kind},
+        "description": description,
+    }
 
 
 SECURED = [{"bearer": []}, {"session": []}]
@@ -32,37 +43,66 @@ SECURED = [{"bearer": []}, {"session": []}]
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
     ticket_props = {
-        "id": {"type": "integer"}, "number": {"type": "string", "examples": ["A007"]},
-        "service": {"type": "string"}, "service_label": {"type": "string"},
-        "status": {"type": "string", "enum": ["waiting", "called", "serving", "parked", "done",
-                                                "no_show", "cancelled", "transferred"]},
-        "priority": {"type": "boolean"}, "priority_reason": {"type": ["string", "null"]},
+        "id": {"type": "integer"},
+        "number": {"type": "string", "examples": ["A007"]},
+        "service": {"type": "string"},
+        "service_label": {"type": "string"},
+        "status": {
+            "type": "string",
+            "enum": ["waiting", "called", "serving", "parked", "done", "no_show", "cancelled", "transferred"],
+        },
+        "priority": {"type": "boolean"},
+        "priority_reason": {"type": ["string", "null"]},
         "source": {"type": "string", "enum": ["kiosk", "appointment", "counter", "api"]},
-        "position": {"type": ["integer", "null"]}, "estimated_wait_s": {"type": ["integer", "null"]},
-        "quoted_wait_s": {"type": ["integer", "null"]}, "tracking_url": {"type": "string"},
-        "counter": {"type": ["object", "null"]}, "arrived_at": {"type": "string"},
-        "issued_at": {"type": "string"}, "called_at": {"type": ["string", "null"]},
-        "started_at": {"type": ["string", "null"]}, "ended_at": {"type": ["string", "null"]},
-        "recall_count": {"type": "integer"}, "outcome": {"type": ["string", "null"]},
-        "note": {"type": ["string", "null"]}, "transferred_from": {"type": ["integer", "null"]},
+        "position": {"type": ["integer", "null"]},
+        "estimated_wait_s": {"type": ["integer", "null"]},
+        "quoted_wait_s": {"type": ["integer", "null"]},
+        "tracking_url": {"type": "string"},
+        "counter": {"type": ["object", "null"]},
+        "arrived_at": {"type": "string"},
+        "issued_at": {"type": "string"},
+        "called_at": {"type": ["string", "null"]},
+        "started_at": {"type": ["string", "null"]},
+        "ended_at": {"type": ["string", "null"]},
+        "recall_count": {"type": "integer"},
+        "outcome": {"type": ["string", "null"]},
+        "note": {"type": ["string", "null"]},
+        "transferred_from": {"type": ["integer", "null"]},
     }
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Guichet API", "version": "1",
-                 "description": "Queue, kiosk and counter API of Guichet. Errors are JSON objects "
-                                "with a stable `error` code and a French `message`."},
+        "info": {
+            "title": "Guichet API",
+            "version": "1",
+            "description": "Queue, kiosk and counter API of Guichet. Errors are JSON objects "
+            "with a stable `error` code and a French `message`.",
+        },
         "servers": [{"url": "/api/v1"}],
         "components": {
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer",
-                           "description": "Agent API token or kiosk/display device token"},
-                "session": {"type": "apiKey", "in": "cookie", "name": "session",
-                            "description": "Agent web session; writes need the X-CSRF-Token header"},
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Agent API token or kiosk/display device token",
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "Agent web session; writes need the X-CSRF-Token header",
+                },
             },
             "schemas": {
-                "Error": {"type": "object", "required": ["error", "message"], "properties": {
-                    "error": {"type": "string"}, "message": {"type": "string"},
-                    "details": {"type": "object"}, "errors": {"type": "array"}}},
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "message"],
+                    "properties": {
+                        "error": {"type": "string"},
+                        "message": {"type": "string"},
+                        "details": {"type": "object"},
+                        "errors": {"type": "array"},
+                    },
+                },
                 "Ticket": {"type": "object", "properties": ticket_props},
                 "IssueTicket": IssueTicket.model_json_schema(),
                 "Transfer": Transfer.model_json_schema(),
@@ -70,51 +110,108 @@ def document() -> dict[str, Any]:
             },
         },
         "paths": {
-            "/health": {"get": {
-                "summary": "Liveness and database check", "security": [],
-                "responses": {"200": _json({"type": "object"}, "Healthy")}}},
-            "/openapi.json": {"get": {
-                "summary": "This document", "security": [],
-                "responses": {"200": _json({"type": "object"}, "OpenAPI document")}}},
-            "/sites/{slug}/services": {"get": {
-                "summary": "Active services with waiting count and estimated wait (public)",
-                "security": [], "parameters": [_path_param("slug")],
-                "responses": {"200": _json({"type": "object"}, "Site and services"), **_errors(404)}}},
-            "/sites/{slug}/counters": {"get": {
-                "summary": "Counters with their id and the services they serve (agents)",
-                "security": SECURED, "parameters": [_path_param("slug")],
-                "responses": {"200": _json({"type": "object"}, "Counters"),
-                              **_errors(401, 403, 404)}}},
-            "/sites/{slug}/tickets": {"post": {
-                "summary": "Issue a ticket (kiosk device or agent)", "security": SECURED,
-                "parameters": [_path_param("slug")],
-                "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/IssueTicket"}}}},
-                "responses": {"201": _json(TICKET, "Ticket issued"),
-                              **_errors(400, 401, 403, 404, 409, 422)}}},
-            "/tickets/{token}": {"get": {
-                "summary": "Public status of a ticket by its tracking token (no personal data)",
-                "security": [], "parameters": [_path_param("token")],
-                "responses": {"200": _json({"type": "object"}, "Status"), **_errors(404)}}},
-            "/counters/{counter_id}/call-next": {"post": {
-                "summary": "Call the next ticket for this counter (atomic claim)",
-                "security": SECURED, "parameters": [_path_param("counter_id", "integer")],
-                "responses": {"200": _json(TICKET, "The called ticket"),
-                              "204": {"description": "Nothing waits for this counter"},
-                              **_errors(401, 403, 404, 409)}}},
-            "/tickets/{ticket_id}/{action}": {"post": {
-                "summary": "Apply a counter action to a ticket", "security": SECURED,
-                "parameters": [
-                    _path_param("ticket_id", "integer"),
-                    {"name": "action", "in": "path", "required": True,
-                     "schema": {"type": "string", "enum": sorted(ACTION_BODIES)}},
-                ],
-                "requestBody": {"required": False, "content": {"application/json": {"schema": {
-                    "oneOf": [{"$ref": "#/components/schemas/Transfer"},
-                              {"$ref": "#/components/schemas/Finish"},
-                              {"type": "object", "additionalProperties": False}]}}}},
-                "responses": {"200": _json(TICKET, "The ticket after the action (for a transfer, "
-                                                   "the new linked waiting ticket)"),
-                              **_errors(400, 401, 403, 404, 409, 422)}}},
+            "/health": {
+                "get": {
+                    "summary": "Liveness and database check",
+                    "security": [],
+                    "responses": {"200": _json({"type": "object"}, "Healthy")},
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "security": [],
+                    "responses": {"200": _json({"type": "object"}, "OpenAPI document")},
+                }
+            },
+            "/sites/{slug}/services": {
+                "get": {
+                    "summary": "Active services with waiting count and estimated wait (public)",
+                    "security": [],
+                    "parameters": [_path_param("slug")],
+                    "responses": {"200": _json({"type": "object"}, "Site and services"), **_errors(404)},
+                }
+            },
+            "/sites/{slug}/counters": {
+                "get": {
+                    "summary": "Counters with their id and the services they serve (agents)",
+                    "security": SECURED,
+                    "parameters": [_path_param("slug")],
+                    "responses": {"200": _json({"type": "object"}, "Counters"), **_errors(401, 403, 404)},
+                }
+            },
+            "/sites/{slug}/tickets": {
+                "post": {
+                    "summary": "Issue a ticket (kiosk device or agent)",
+                    "security": SECURED,
+                    "parameters": [_path_param("slug")],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/IssueTicket"}}
+                        },
+                    },
+                    "responses": {
+                        "201": _json(TICKET, "Ticket issued"),
+                        **_errors(400, 401, 403, 404, 409, 422),
+                    },
+                }
+            },
+            "/tickets/{token}": {
+                "get": {
+                    "summary": "Public status of a ticket by its tracking token (no personal data)",
+                    "security": [],
+                    "parameters": [_path_param("token")],
+                    "responses": {"200": _json({"type": "object"}, "Status"), **_errors(404)},
+                }
+            },
+            "/counters/{counter_id}/call-next": {
+                "post": {
+                    "summary": "Call the next ticket for this counter (atomic claim)",
+                    "security": SECURED,
+                    "parameters": [_path_param("counter_id", "integer")],
+                    "responses": {
+                        "200": _json(TICKET, "The called ticket"),
+                        "204": {"description": "Nothing waits for this counter"},
+                        **_errors(401, 403, 404, 409),
+                    },
+                }
+            },
+            "/tickets/{ticket_id}/{action}": {
+                "post": {
+                    "summary": "Apply a counter action to a ticket",
+                    "security": SECURED,
+                    "parameters": [
+                        _path_param("ticket_id", "integer"),
+                        {
+                            "name": "action",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "enum": sorted(ACTION_BODIES)},
+                        },
+                    ],
+                    "requestBody": {
+                        "required": False,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [
+                                        {"$ref": "#/components/schemas/Transfer"},
+                                        {"$ref": "#/components/schemas/Finish"},
+                                        {"type": "object", "additionalProperties": False},
+                                    ]
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json(
+                            TICKET,
+                            "The ticket after the action (for a transfer, the new linked waiting ticket)",
+                        ),
+                        **_errors(400, 401, 403, 404, 409, 422),
+                    },
+                }
+            },
         },
     }

@@ -47,15 +47,17 @@ def rank(
     """
     priority = sorted((c for c in candidates if c.priority), key=lambda c: (c.arrived_at, c.id))
     appointments = [c for c in candidates if not c.priority and c.appointment_at is not None]
-    due_at_or_before = lambda c: c.appointment_at.timestamp() - policy.appointment_early_s  # noqa: E731
-    due = sorted(
-        (c for c in appointments if due_at_or_before(c) <= now.timestamp()),
-        key=lambda c: (c.appointment_at, c.id),
-    )
-    early = sorted(
-        (c for c in appointments if due_at_or_before(c) > now.timestamp()),
-        key=lambda c: (c.appointment_at, c.id),
-    )
+
+    def is_due(c: Candidate) -> bool:
+        assert c.appointment_at is not None
+        return (c.appointment_at - now).total_seconds() <= policy.appointment_early_s
+
+    def by_time(c: Candidate) -> tuple[datetime, int]:
+        assert c.appointment_at is not None
+        return (c.appointment_at, c.id)
+
+    due = sorted((c for c in appointments if is_due(c)), key=by_time)
+    early = sorted((c for c in appointments if not is_due(c)), key=by_time)
     walk_ins = sorted(
         (c for c in candidates if _is_walk_in(c)),
         key=lambda c: (

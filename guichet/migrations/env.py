@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+
 from guichet.db import make_engine
 from guichet.models import Base
 
@@ -20,8 +21,7 @@ def _url() -> str:
 
 
 def run_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -21,4 +21,5 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketSequence",
+    "User",
 ]

@@ -116,9 +116,7 @@ class Counter(Base):
     priority_streak: Mapped[int] = mapped_column(default=0)
 
     site: Mapped[Site] = relationship(back_populates="counters")
-    service_links: Mapped[list[CounterService]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    service_links: Mapped[list[CounterService]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
 
 class CounterService(Base):
@@ -127,12 +125,8 @@ class CounterService(Base):
     __tablename__ = "counter_services"
     __table_args__ = (CheckConstraint("weight > 0", name="weight"),)
 
-    counter_id: Mapped[int] = mapped_column(
-        ForeignKey("counters.id", ondelete="CASCADE"), primary_key=True
-    )
-    service_id: Mapped[int] = mapped_column(
-        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
-    )
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counters.id", ondelete="CASCADE"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
     weight: Mapped[float] = mapped_column(default=1.0)
 
     service: Mapped[Service] = relationship(lazy="joined")

@@ -16,9 +16,7 @@ DEVICE_KINDS = ("kiosk", "display")
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint("role IN ('agent', 'expert', 'manager', 'admin')", name="role"),
-    )
+    __table_args__ = (CheckConstraint("role IN ('agent', 'expert', 'manager', 'admin')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -54,11 +52,7 @@ class AccessToken(Base):
     """A bearer token for an agent (API) or a device; only its SHA-256 is stored."""
 
     __tablename__ = "access_tokens"
-    __table_args__ = (
-        CheckConstraint(
-            "(user_id IS NULL) <> (device_id IS NULL)", name="one_owner"
-        ),
-    )
+    __table_args__ = (CheckConstraint("(user_id IS NULL) <> (device_id IS NULL)", name="one_owner"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

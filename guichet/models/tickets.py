@@ -22,9 +22,7 @@ class TicketSequence(Base):
     __tablename__ = "ticket_sequences"
 
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
-    service_id: Mapped[int] = mapped_column(
-        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
-    )
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
     business_day: Mapped[date] = mapped_column(primary_key=True)
     last_value: Mapped[int]
 
@@ -108,6 +106,4 @@ APPEND_ONLY_POSTGRESQL = [
 for _stmt in APPEND_ONLY_SQLITE:
     event.listen(TicketEvent.__table__, "after_create", DDL(_stmt).execute_if(dialect="sqlite"))
 for _stmt in APPEND_ONLY_POSTGRESQL:
-    event.listen(
-        TicketEvent.__table__, "after_create", DDL(_stmt).execute_if(dialect="postgresql")
-    )
+    event.listen(TicketEvent.__table__, "after_create", DDL(_stmt).execute_if(dialect="postgresql"))

@@ -15,57 +15,254 @@ from .context import Context
 DEMO_PASSWORD = "guichet-demo"
 
 PARTNERS = [
-    ("ANTS", "France Titres (ANTS)"), ("CAF", "Caisse d'allocations familiales"),
-    ("CPAM", "Assurance Maladie"), ("CNAV", "Assurance retraite"), ("DGFIP", "Finances publiques"),
-    ("FT", "France Travail"), ("POSTE", "La Poste"), ("JUSTICE", "Ministère de la Justice"),
+    ("ANTS", "France Titres (ANTS)"),
+    ("CAF", "Caisse d'allocations familiales"),
+    ("CPAM", "Assurance Maladie"),
+    ("CNAV", "Assurance retraite"),
+    ("DGFIP", "Finances publiques"),
+    ("FT", "France Travail"),
+    ("POSTE", "La Poste"),
+    ("JUSTICE", "Ministère de la Justice"),
     ("MAIRIE", "Mairie de Bourg-Lès-Demo"),
 ]
 
 # code, prefix, partner, level, category, French label, {lang: label}, quota, target min, service s
 SERVICES = [
-    ("ANTS_ID", "A", "ANTS", 1, "papiers", "Carte d'identité et passeport",
-     {"en": "ID card and passport", "es": "DNI y pasaporte", "pt": "Cartão de cidadão e passaporte",
-      "ar": "بطاقة الهوية وجواز السفر"}, 40, 20, 900),
-    ("ANTS_VEH", "C", "ANTS", 1, "papiers", "Carte grise et permis de conduire",
-     {"en": "Vehicle registration and driving licence", "es": "Matriculación y permiso de conducir",
-      "pt": "Registo automóvel e carta de condução", "ar": "البطاقة الرمادية ورخصة القيادة"}, None, 20, 720),
-    ("CAF", "F", "CAF", 1, "famille", "Allocations familiales et aide au logement",
-     {"en": "Family and housing benefits", "es": "Prestaciones familiares y de vivienda",
-      "pt": "Abonos de família e de habitação", "ar": "المنح العائلية ومساعدة السكن"}, None, 15, 600),
-    ("CPAM", "M", "CPAM", 1, "sante", "Assurance maladie, carte Vitale",
-     {"en": "Health insurance, Vitale card", "es": "Seguro de enfermedad, tarjeta Vitale",
-      "pt": "Seguro de saúde, cartão Vitale", "ar": "التأمين الصحي وبطاقة فيتال"}, None, 15, 540),
-    ("RETRAITE", "R", "CNAV", 1, "emploi-retraite", "Retraite",
-     {"en": "Retirement and pensions", "es": "Jubilación", "pt": "Reforma", "ar": "التقاعد"},
-     None, 15, 720),
-    ("IMPOTS", "I", "DGFIP", 1, "budget", "Impôts et déclarations",
-     {"en": "Taxes and tax returns", "es": "Impuestos y declaraciones", "pt": "Impostos e declarações",
-      "ar": "الضرائب والتصريحات"}, None, 15, 600),
-    ("EMPLOI", "E", "FT", 1, "emploi-retraite", "Emploi et inscription à France Travail",
-     {"en": "Jobs and France Travail registration", "es": "Empleo e inscripción en France Travail",
-      "pt": "Emprego e inscrição na France Travail", "ar": "التشغيل والتسجيل في فرانس ترافاي"},
-     None, 15, 600),
-    ("POSTE", "P", "POSTE", 1, "courrier", "Courrier, colis et services postaux",
-     {"en": "Mail, parcels and postal services", "es": "Correo y paquetes", "pt": "Correio e encomendas",
-      "ar": "البريد والطرود"}, None, 10, 300),
-    ("JUSTICE", "J", "JUSTICE", 1, "justice", "Accès au droit et justice",
-     {"en": "Legal help and justice", "es": "Acceso al derecho y justicia", "pt": "Acesso ao direito e justiça",
-      "ar": "الوصول إلى القانون والعدالة"}, None, 20, 900),
-    ("ETAT_CIVIL", "T", "MAIRIE", 1, "mairie", "État civil : naissance, mariage, décès",
-     {"en": "Civil status: birth, marriage, death", "es": "Registro civil", "pt": "Registo civil",
-      "ar": "الحالة المدنية: الولادة والزواج والوفاة"}, None, 10, 420),
-    ("ELECTIONS", "L", "MAIRIE", 1, "mairie", "Inscription sur les listes électorales",
-     {"en": "Electoral roll registration", "es": "Inscripción en el censo electoral",
-      "pt": "Recenseamento eleitoral", "ar": "التسجيل في القوائم الانتخابية"}, None, 10, 300),
-    ("SCOLAIRE", "S", "MAIRIE", 1, "mairie", "Inscriptions scolaires et petite enfance",
-     {"en": "School and childcare registration", "es": "Inscripción escolar", "pt": "Inscrição escolar",
-      "ar": "التسجيل المدرسي ورعاية الطفولة"}, None, 15, 600),
-    ("EXPERT_CAF", "X", "CAF", 2, "famille", "Conseiller CAF (sur rendez-vous)",
-     {"en": "CAF adviser (by appointment)"}, None, 10, 1800),
-    ("EXPERT_IMPOTS", "Y", "DGFIP", 2, "budget", "Conseiller fiscal (sur rendez-vous)",
-     {"en": "Tax adviser (by appointment)"}, None, 10, 1800),
-    ("URBANISME", "U", "MAIRIE", 2, "mairie", "Urbanisme, permis de construire (sur rendez-vous)",
-     {"en": "Planning and building permits (by appointment)"}, None, 10, 1800),
+    (
+        "ANTS_ID",
+        "A",
+        "ANTS",
+        1,
+        "papiers",
+        "Carte d'identité et passeport",
+        {
+            "en": "ID card and passport",
+            "es": "DNI y pasaporte",
+            "pt": "Cartão de cidadão e passaporte",
+            "ar": "بطاقة الهوية وجواز السفر",
+        },
+        40,
+        20,
+        900,
+    ),
+    (
+        "ANTS_VEH",
+        "C",
+        "ANTS",
+        1,
+        "papiers",
+        "Carte grise et permis de conduire",
+        {
+            "en": "Vehicle registration and driving licence",
+            "es": "Matriculación y permiso de conducir",
+            "pt": "Registo automóvel e carta de condução",
+            "ar": "البطاقة الرمادية ورخصة القيادة",
+        },
+        None,
+        20,
+        720,
+    ),
+    (
+        "CAF",
+        "F",
+        "CAF",
+        1,
+        "famille",
+        "Allocations familiales et aide au logement",
+        {
+            "en": "Family and housing benefits",
+            "es": "Prestaciones familiares y de vivienda",
+            "pt": "Abonos de família e de habitação",
+            "ar": "المنح العائلية ومساعدة السكن",
+        },
+        None,
+        15,
+        600,
+    ),
+    (
+        "CPAM",
+        "M",
+        "CPAM",
+        1,
+        "sante",
+        "Assurance maladie, carte Vitale",
+        {
+            "en": "Health insurance, Vitale card",
+            "es": "Seguro de enfermedad, tarjeta Vitale",
+            "pt": "Seguro de saúde, cartão Vitale",
+            "ar": "التأمين الصحي وبطاقة فيتال",
+        },
+        None,
+        15,
+        540,
+    ),
+    (
+        "RETRAITE",
+        "R",
+        "CNAV",
+        1,
+        "emploi-retraite",
+        "Retraite",
+        {"en": "Retirement and pensions", "es": "Jubilación", "pt": "Reforma", "ar": "التقاعد"},
+        None,
+        15,
+        720,
+    ),
+    (
+        "IMPOTS",
+        "I",
+        "DGFIP",
+        1,
+        "budget",
+        "Impôts et déclarations",
+        {
+            "en": "Taxes and tax returns",
+            "es": "Impuestos y declaraciones",
+            "pt": "Impostos e declarações",
+            "ar": "الضرائب والتصريحات",
+        },
+        None,
+        15,
+        600,
+    ),
+    (
+        "EMPLOI",
+        "E",
+        "FT",
+        1,
+        "emploi-retraite",
+        "Emploi et inscription à France Travail",
+        {
+            "en": "Jobs and France Travail registration",
+            "es": "Empleo e inscripción en France Travail",
+            "pt": "Emprego e inscrição na France Travail",
+            "ar": "التشغيل والتسجيل في فرانس ترافاي",
+        },
+        None,
+        15,
+        600,
+    ),
+    (
+        "POSTE",
+        "P",
+        "POSTE",
+        1,
+        "courrier",
+        "Courrier, colis et services postaux",
+        {
+            "en": "Mail, parcels and postal services",
+            "es": "Correo y paquetes",
+            "pt": "Correio e encomendas",
+            "ar": "البريد والطرود",
+        },
+        None,
+        10,
+        300,
+    ),
+    (
+        "JUSTICE",
+        "J",
+        "JUSTICE",
+        1,
+        "justice",
+        "Accès au droit et justice",
+        {
+            "en": "Legal help and justice",
+            "es": "Acceso al derecho y justicia",
+            "pt": "Acesso ao direito e justiça",
+            "ar": "الوصول إلى القانون والعدالة",
+        },
+        None,
+        20,
+        900,
+    ),
+    (
+        "ETAT_CIVIL",
+        "T",
+        "MAIRIE",
+        1,
+        "mairie",
+        "État civil : naissance, mariage, décès",
+        {
+            "en": "Civil status: birth, marriage, death",
+            "es": "Registro civil",
+            "pt": "Registo civil",
+            "ar": "الحالة المدنية: الولادة والزواج والوفاة",
+        },
+        None,
+        10,
+        420,
+    ),
+    (
+        "ELECTIONS",
+        "L",
+        "MAIRIE",
+        1,
+        "mairie",
+        "Inscription sur les listes électorales",
+        {
+            "en": "Electoral roll registration",
+            "es": "Inscripción en el censo electoral",
+            "pt": "Recenseamento eleitoral",
+            "ar": "التسجيل في القوائم الانتخابية",
+        },
+        None,
+        10,
+        300,
+    ),
+    (
+        "SCOLAIRE",
+        "S",
+        "MAIRIE",
+        1,
+        "mairie",
+        "Inscriptions scolaires et petite enfance",
+        {
+            "en": "School and childcare registration",
+            "es": "Inscripción escolar",
+            "pt": "Inscrição escolar",
+            "ar": "التسجيل المدرسي ورعاية الطفولة",
+        },
+        None,
+        15,
+        600,
+    ),
+    (
+        "EXPERT_CAF",
+        "X",
+        "CAF",
+        2,
+        "famille",
+        "Conseiller CAF (sur rendez-vous)",
+        {"en": "CAF adviser (by appointment)"},
+        None,
+        10,
+        1800,
+    ),
+    (
+        "EXPERT_IMPOTS",
+        "Y",
+        "DGFIP",
+        2,
+        "budget",
+        "Conseiller fiscal (sur rendez-vous)",
+        {"en": "Tax adviser (by appointment)"},
+        None,
+        10,
+        1800,
+    ),
+    (
+        "URBANISME",
+        "U",
+        "MAIRIE",
+        2,
+        "mairie",
+        "Urbanisme, permis de construire (sur rendez-vous)",
+        {"en": "Planning and building permits (by appointment)"},
+        None,
+        10,
+        1800,
+    ),
 ]
 
 LEVEL1 = [s[0] for s in SERVICES if s[3] == 1]
@@ -80,8 +277,10 @@ COUNTERS = [
 ]
 
 USERS = [
-    ("agent1", "agent", "Camille Agent"), ("agent2", "agent", "Dominique Agent"),
-    ("expert1", "expert", "Claude Expert"), ("manager", "manager", "Morgane Responsable"),
+    ("agent1", "agent", "Camille Agent"),
+    ("agent2", "agent", "Dominique Agent"),
+    ("expert1", "expert", "Claude Expert"),
+    ("manager", "manager", "Morgane Responsable"),
     ("admin", "admin", "Alex Administrateur"),
 ]
 DEVICES = [("kiosk", "Borne d'accueil"), ("display", "Écran salle d'attente")]
@@ -97,8 +296,13 @@ class DemoReport:
 def _upsert_site(s: Session) -> Site:
     site = s.scalar(select(Site).where(Site.slug == "demo"))
     if site is None:
-        site = Site(slug="demo", name="France Services de Bourg-Lès-Demo", timezone="Europe/Paris",
-                    address="1 place de la Mairie, 01000 Bourg-Lès-Demo", settings={})
+        site = Site(
+            slug="demo",
+            name="France Services de Bourg-Lès-Demo",
+            timezone="Europe/Paris",
+            address="1 place de la Mairie, 01000 Bourg-Lès-Demo",
+            settings={},
+        )
         s.add(site)
         s.flush()
         for weekday in range(5):
@@ -120,9 +324,19 @@ def _load_reference(s: Session) -> Site:
     for i, (code, prefix, partner, level, cat, label, labels, quota, target, dur) in enumerate(SERVICES):
         if code not in services:
             services[code] = Service(
-                site_id=site.id, code=code, prefix=prefix, partner_id=partners[partner].id, level=level,
-                category=cat, label_fr=label, labels=labels, daily_quota=quota, target_wait_min=target,
-                default_service_time_s=dur, sort=i, sla_hours=72,
+                site_id=site.id,
+                code=code,
+                prefix=prefix,
+                partner_id=partners[partner].id,
+                level=level,
+                category=cat,
+                label_fr=label,
+                labels=labels,
+                daily_quota=quota,
+                target_wait_min=target,
+                default_service_time_s=dur,
+                sort=i,
+                sla_hours=72,
             )
             s.add(services[code])
     s.flush()
@@ -144,12 +358,21 @@ def load_demo(ctx: Context) -> DemoReport:
         existing = set(s.scalars(select(User.username)))
     for username, role, name in USERS:
         if username not in existing:
-            accounts.add_user(ctx, username, DEMO_PASSWORD, role, display_name=name,
-                              site_slug=None if role == "admin" else "demo")
+            accounts.add_user(
+                ctx,
+                username,
+                DEMO_PASSWORD,
+                role,
+                display_name=name,
+                site_slug=None if role == "admin" else "demo",
+            )
 
     def revoke_demo_tokens(s: Session, _e: list) -> None:
-        s.execute(update(AccessToken).where(AccessToken.label == "demo", AccessToken.revoked_at.is_(None))
-                  .values(revoked_at=ctx.clock()))
+        s.execute(
+            update(AccessToken)
+            .where(AccessToken.label == "demo", AccessToken.revoked_at.is_(None))
+            .values(revoked_at=ctx.clock())
+        )
 
     ctx.transact(revoke_demo_tokens)
     tokens = {

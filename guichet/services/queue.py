@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,11 +33,7 @@ def service_samples(s: Session, service_ids: list[int], now) -> dict[int, list[f
     """Recent service times (seconds, oldest first) per service, at most SAMPLE_SIZE each."""
     if not service_ids:
         return {}
-    rn = (
-        func.row_number()
-        .over(partition_by=Ticket.service_id, order_by=Ticket.ended_at.desc())
-        .label("rn")
-    )
+    rn = func.row_number().over(partition_by=Ticket.service_id, order_by=Ticket.ended_at.desc()).label("rn")
     inner = (
         select(Ticket.service_id, Ticket.started_at, Ticket.ended_at, rn)
         .where(
@@ -63,7 +59,7 @@ def _aware(value: datetime | str) -> datetime:
     # Subquery columns lose the UTC type decorator on SQLite; restore it.
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def open_counters(s: Session, service_ids: list[int]) -> dict[int, int]:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ..core import opening
 from ..core.estimate import estimate_wait_s
 from ..core.tickets import State
-from ..models import Counter, Service, Site, Ticket
+from ..models import Counter, Site, Ticket
 from . import queue
 from .context import Actor, Context
 from .errors import Forbidden, NotFound
@@ -44,11 +44,13 @@ def list_services(ctx: Context, slug: str) -> dict[str, Any]:
         now = ctx.clock()
         services = [sv for sv in site.services if sv.active]
         ids = [sv.id for sv in services]
-        waiting = dict(s.execute(
-            select(Ticket.service_id, func.count())
-            .where(Ticket.site_id == site.id, Ticket.state == State.WAITING.value)
-            .group_by(Ticket.service_id)
-        ).all())
+        waiting = dict(
+            s.execute(
+                select(Ticket.service_id, func.count())
+                .where(Ticket.site_id == site.id, Ticket.state == State.WAITING.value)
+                .group_by(Ticket.service_id)
+            ).all()
+        )
         samples = queue.service_samples(s, ids, now)
         counters = queue.open_counters(s, ids)
         weekly, exceptions = opening_calendar(site)
@@ -60,22 +62,31 @@ def list_services(ctx: Context, slug: str) -> dict[str, Any]:
         for sv in services:
             n = waiting.get(sv.id, 0)
             default = sv.default_service_time_s or ctx.settings.default_service_time_s
-            items.append({
-                "code": sv.code,
-                "label": sv.label_fr,
-                "labels": sv.labels,
-                "prefix": sv.prefix,
-                "partner": sv.partner.code if sv.partner else None,
-                "level": sv.level,
-                "category": sv.category,
-                "target_wait_min": sv.target_wait_min,
-                "waiting": n,
-                "open_counters": counters.get(sv.id, 0),
-                "estimated_wait_s": estimate_wait_s(n + 1, samples[sv.id], counters.get(sv.id, 0), default),
-            })
+            items.append(
+                {
+                    "code": sv.code,
+                    "label": sv.label_fr,
+                    "labels": sv.labels,
+                    "prefix": sv.prefix,
+                    "partner": sv.partner.code if sv.partner else None,
+                    "level": sv.level,
+                    "category": sv.category,
+                    "target_wait_min": sv.target_wait_min,
+                    "waiting": n,
+                    "open_counters": counters.get(sv.id, 0),
+                    "estimated_wait_s": estimate_wait_s(
+                        n + 1, samples[sv.id], counters.get(sv.id, 0), default
+                    ),
+                }
+            )
         return {
-            "site": {"slug": site.slug, "name": site.name, "timezone": site.timezone,
-                     "open": is_open, "next_opening": nxt.isoformat() if nxt else None},
+            "site": {
+                "slug": site.slug,
+                "name": site.name,
+                "timezone": site.timezone,
+                "open": is_open,
+                "next_opening": nxt.isoformat() if nxt else None,
+            },
             "services": items,
         }
 
@@ -95,9 +106,7 @@ def list_counters(ctx: Context, actor: Actor, slug: str) -> list[dict[str, Any]]
                 "number": c.number,
                 "name": c.name,
                 "status": c.status,
-                "services": [
-                    {"code": link.service.code, "weight": link.weight} for link in c.service_links
-                ],
+                "services": [{"code": link.service.code, "weight": link.weight} for link in c.service_links],
             }
             for c in counters
         ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -15,9 +15,17 @@ from sqlalchemy.orm import Session
 from ..core import routing
 from ..core.errors import DomainError
 from ..core.numbering import business_day, check_quota, format_number
-from ..core.tickets import DEFAULT_OUTCOMES, HELD_STATES, Action, Source, State, check_no_show
-from ..core.tickets import check_outcome, next_state
-from ..models import Counter, CounterService, Service, Site, Ticket, TicketEvent, TicketSequence
+from ..core.tickets import (
+    DEFAULT_OUTCOMES,
+    HELD_STATES,
+    Action,
+    Source,
+    State,
+    check_no_show,
+    check_outcome,
+    next_state,
+)
+from ..models import Counter, Service, Site, Ticket, TicketEvent, TicketSequence
 from . import queue
 from .context import Actor, Context, Event
 from .errors import Forbidden, Invalid, NotFound
@@ -43,9 +51,7 @@ def site_rules(ctx: Context, site: Site) -> SiteRules:
     return SiteRules(
         priority_cap=int(cfg.get("priority_cap", st.priority_cap)),
         appointment_early_s=int(cfg.get("appointment_early_s", st.appointment_early_s)),
-        min_recalls_before_no_show=int(
-            cfg.get("min_recalls_before_no_show", st.min_recalls_before_no_show)
-        ),
+        min_recalls_before_no_show=int(cfg.get("min_recalls_before_no_show", st.min_recalls_before_no_show)),
         outcomes=tuple(cfg.get("outcomes", DEFAULT_OUTCOMES)),
     )
 
@@ -54,7 +60,9 @@ def tracking_url(ctx: Context, token: str) -> str:
     return f"{ctx.settings.public_url}/t/{token}"
 
 
-def ticket_json(ctx: Context, t: Ticket, position: int | None = None, estimate: int | None = None) -> dict[str, Any]:
+def ticket_json(
+    ctx: Context, t: Ticket, position: int | None = None, estimate: int | None = None
+) -> dict[str, Any]:
     """What agents and kiosks see of a ticket (no personal data exists on a ticket besides the note)."""
     iso = lambda d: d.isoformat() if d else None  # noqa: E731
     return {
@@ -70,8 +78,9 @@ def ticket_json(ctx: Context, t: Ticket, position: int | None = None, estimate: 
         "estimated_wait_s": estimate,
         "quoted_wait_s": t.quoted_wait_s,
         "tracking_url": tracking_url(ctx, t.tracking_token),
-        "counter": ({"id": t.counter.id, "number": t.counter.number, "name": t.counter.name}
-                    if t.counter else None),
+        "counter": (
+            {"id": t.counter.id, "number": t.counter.number, "name": t.counter.name} if t.counter else None
+        ),
         "arrived_at": iso(t.arrived_at),
         "issued_at": iso(t.issued_at),
         "called_at": iso(t.called_at),
@@ -96,14 +105,30 @@ def _check_site(actor: Actor, site_id: int) -> None:
         raise Forbidden("other_site")
 
 
-def _log(s: Session, t: Ticket, action: str, before: str | None, actor: Actor | None,
-         now: datetime, counter_id: int | None = None, **data: Any) -> None:
-    s.add(TicketEvent(
-        ticket_id=t.id, site_id=t.site_id, at=now, action=action, from_state=before,
-        to_state=t.state, actor_user_id=actor.user_id if actor else None,
-        actor_device_id=actor.device_id if actor else None,
-        counter_id=counter_id if counter_id is not None else t.counter_id, data=data,
-    ))
+def _log(
+    s: Session,
+    t: Ticket,
+    action: str,
+    before: str | None,
+    actor: Actor | None,
+    now: datetime,
+    counter_id: int | None = None,
+    **data: Any,
+) -> None:
+    s.add(
+        TicketEvent(
+            ticket_id=t.id,
+            site_id=t.site_id,
+            at=now,
+            action=action,
+            from_state=before,
+            to_state=t.state,
+            actor_user_id=actor.user_id if actor else None,
+            actor_device_id=actor.device_id if actor else None,
+            counter_id=counter_id if counter_id is not None else t.counter_id,
+            data=data,
+        )
+    )
 
 
 def _queue_event(t: Ticket) -> Event:
@@ -154,11 +179,19 @@ def issue_ticket(
         seq = _allocate_sequence(s, site.id, service.id, day)
         check_quota(seq, service.daily_quota)
         t = Ticket(
-            site_id=site.id, service_id=service.id, business_day=day, sequence=seq,
-            number=format_number(service.prefix, seq), state=State.WAITING.value,
-            priority=priority, priority_reason=priority_reason if priority else None,
-            source=source.value, tracking_token=secrets.token_urlsafe(24),
-            arrived_at=now, issued_at=now, appointment_at=appointment_at,
+            site_id=site.id,
+            service_id=service.id,
+            business_day=day,
+            sequence=seq,
+            number=format_number(service.prefix, seq),
+            state=State.WAITING.value,
+            priority=priority,
+            priority_reason=priority_reason if priority else None,
+            source=source.value,
+            tracking_token=secrets.token_urlsafe(24),
+            arrived_at=now,
+            issued_at=now,
+            appointment_at=appointment_at,
         )
         t.service = service
         s.add(t)
@@ -204,16 +237,19 @@ def call_next(ctx: Context, actor: Actor, counter_id: int) -> dict[str, Any] | N
     def work(s: Session, events: list[Event]) -> dict[str, Any] | None:
         now = ctx.clock()
         counter = _counter_for(s, actor, counter_id, lock=True)
-        busy = s.scalar(select(Ticket).where(
-            Ticket.counter_id == counter.id, Ticket.state.in_([st.value for st in HELD_STATES])
-        ))
+        busy = s.scalar(
+            select(Ticket).where(
+                Ticket.counter_id == counter.id, Ticket.state.in_([st.value for st in HELD_STATES])
+            )
+        )
         if busy is not None:
             raise DomainError("counter_busy", number=busy.number, status=busy.state)
         rules = site_rules(ctx, counter.site)
         weights = {link.service_id: link.weight for link in counter.service_links}
         rows = s.execute(
-            select(Ticket.id, Ticket.service_id, Ticket.arrived_at, Ticket.priority, Ticket.appointment_at)
-            .where(
+            select(
+                Ticket.id, Ticket.service_id, Ticket.arrived_at, Ticket.priority, Ticket.appointment_at
+            ).where(
                 Ticket.site_id == counter.site_id,
                 Ticket.state == State.WAITING.value,
                 or_(
@@ -241,8 +277,15 @@ def call_next(ctx: Context, actor: Actor, counter_id: int) -> dict[str, Any] | N
     return ctx.transact(work)
 
 
-def _transition(s: Session, t: Ticket, action: Action, actor: Actor, now: datetime,
-                counter: Counter | None = None, **data: Any) -> None:
+def _transition(
+    s: Session,
+    t: Ticket,
+    action: Action,
+    actor: Actor,
+    now: datetime,
+    counter: Counter | None = None,
+    **data: Any,
+) -> None:
     before = t.state
     t.state = next_state(t.state, action).value
     if action == Action.CALL:
@@ -262,19 +305,38 @@ def _transition(s: Session, t: Ticket, action: Action, actor: Actor, now: dateti
         t.counter_id, t.counter, t.agent_id = None, None, None
     elif action in (Action.FINISH, Action.NO_SHOW, Action.CANCEL, Action.TRANSFER):
         t.ended_at = now
-    _log(s, t, action.value, before, actor, now,
-         counter_id=counter.id if counter else t.counter_id or data.get("counter_id"), **data)
+    _log(
+        s,
+        t,
+        action.value,
+        before,
+        actor,
+        now,
+        counter_id=counter.id if counter else t.counter_id or data.get("counter_id"),
+        **data,
+    )
 
 
 def _called_event(t: Ticket, recall: bool) -> Event:
     assert t.counter is not None and t.called_at is not None
-    return Event("ticket_called", t.site_id, {
-        "number": t.number, "counter": t.counter.number, "counter_name": t.counter.name,
-        "service": t.service.code, "called_at": t.called_at.isoformat(), "recall": recall,
-    }, t.tracking_token)
+    return Event(
+        "ticket_called",
+        t.site_id,
+        {
+            "number": t.number,
+            "counter": t.counter.number,
+            "counter_name": t.counter.name,
+            "service": t.service.code,
+            "called_at": t.called_at.isoformat(),
+            "recall": recall,
+        },
+        t.tracking_token,
+    )
 
 
-def act(ctx: Context, actor: Actor, ticket_id: int, action: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+def act(
+    ctx: Context, actor: Actor, ticket_id: int, action: str, params: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Apply one counter action to a ticket, checking who may touch it."""
     _require_staff(actor)
     try:
@@ -343,11 +405,21 @@ def _transfer(s: Session, t: Ticket, actor: Actor, now: datetime, params: dict[s
     t.tracking_token = secrets.token_urlsafe(24)
     s.flush()
     new = Ticket(
-        site_id=t.site_id, service_id=service.id, business_day=t.business_day, sequence=None,
-        number=t.number, state=State.WAITING.value, priority=t.priority,
-        priority_reason=t.priority_reason, source=t.source, tracking_token=token,
-        arrived_at=t.arrived_at, issued_at=now, appointment_at=t.appointment_at,
-        target_counter_id=target.id if target else None, transferred_from_id=t.id,
+        site_id=t.site_id,
+        service_id=service.id,
+        business_day=t.business_day,
+        sequence=None,
+        number=t.number,
+        state=State.WAITING.value,
+        priority=t.priority,
+        priority_reason=t.priority_reason,
+        source=t.source,
+        tracking_token=token,
+        arrived_at=t.arrived_at,
+        issued_at=now,
+        appointment_at=t.appointment_at,
+        target_counter_id=target.id if target else None,
+        transferred_from_id=t.id,
     )
     new.service = service
     s.add(new)
@@ -366,7 +438,9 @@ def public_status(ctx: Context, token: str) -> dict[str, Any]:
         position = estimate = None
         if t.state == State.WAITING.value:
             position = queue.position_of(s, t)
-            estimate = queue.estimate_for(s, t.service, position, ctx.clock(), ctx.settings.default_service_time_s)
+            estimate = queue.estimate_for(
+                s, t.service, position, ctx.clock(), ctx.settings.default_service_time_s
+            )
         return {
             "number": t.number,
             "service": t.service.code,

@@ -95,7 +95,9 @@ def run_load(url: str) -> tuple[list[str], dict[str, list[int]]]:
     assert sorted(ticket_ids_called) == sorted(issued_ids)
 
     with ctx.db.session() as s:
-        rows = s.execute(select(Ticket.id, Ticket.number, Ticket.state, Ticket.service_id, Ticket.sequence)).all()
+        rows = s.execute(
+            select(Ticket.id, Ticket.number, Ticket.state, Ticket.service_id, Ticket.sequence)
+        ).all()
         call_events = Tally(s.scalars(select(TicketEvent.ticket_id).where(TicketEvent.action == "call")))
         finish_events = Tally(s.scalars(select(TicketEvent.ticket_id).where(TicketEvent.action == "finish")))
     ctx.db.dispose()

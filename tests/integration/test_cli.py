@@ -28,10 +28,13 @@ def cli_env(sqlite_url, monkeypatch):
 def _counts(url: str) -> dict[str, int]:
     db = Database(url)
     with db.session() as s:
-        counts = {m.__name__: s.scalar(select(func.count()).select_from(m))
-                  for m in (Site, Partner, Service, Counter, User, Device)}
+        counts = {
+            m.__name__: s.scalar(select(func.count()).select_from(m))
+            for m in (Site, Partner, Service, Counter, User, Device)
+        }
         counts["active_tokens"] = s.scalar(
-            select(func.count()).select_from(AccessToken).where(AccessToken.revoked_at.is_(None)))
+            select(func.count()).select_from(AccessToken).where(AccessToken.revoked_at.is_(None))
+        )
     db.dispose()
     return counts
 
@@ -59,8 +62,9 @@ def test_demo_loads_a_france_services_site_and_is_idempotent(cli_env) -> None:
 def test_token_create_prints_only_a_working_token(cli_env) -> None:
     runner, url = cli_env
     assert runner.invoke(main, ["demo"]).exit_code == 0
-    result = runner.invoke(main, ["token", "create", "--kind", "kiosk", "--site", "demo",
-                                  "--device", "Borne 2"])
+    result = runner.invoke(
+        main, ["token", "create", "--kind", "kiosk", "--site", "demo", "--device", "Borne 2"]
+    )
     assert result.exit_code == 0, result.output
     token = result.stdout.strip()
     assert result.stdout == token + "\n" and token.startswith("gch_")

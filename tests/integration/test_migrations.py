@@ -37,17 +37,33 @@ def test_ticket_event_log_refuses_update_and_delete_after_migration(database_url
     upgrade(database_url)
     engine = make_engine(database_url, single_use=True)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO sites (slug, name, timezone, address, settings) "
-                          "VALUES ('s', 'S', 'Europe/Paris', '', '{}')"))
-        conn.execute(text("INSERT INTO services (site_id, code, label_fr, labels, prefix, level, category,"
-                          " target_wait_min, sla_hours, active, sort) "
-                          "VALUES (1, 'C', 'C', '{}', 'C', 1, '', 15, 72, true, 0)"))
-        conn.execute(text("INSERT INTO tickets (site_id, service_id, business_day, sequence, number, state,"
-                          " priority, source, tracking_token, arrived_at, issued_at, recall_count) VALUES "
-                          "(1, 1, '2026-11-23', 1, 'C001', 'waiting', false, 'api', 'tok',"
-                          " '2026-11-23 10:00:00+00', '2026-11-23 10:00:00+00', 0)"))
-        conn.execute(text("INSERT INTO ticket_events (ticket_id, site_id, at, action, to_state, data) "
-                          "VALUES (1, 1, '2026-11-23 10:00:00+00', 'issue', 'waiting', '{}')"))
+        conn.execute(
+            text(
+                "INSERT INTO sites (slug, name, timezone, address, settings) "
+                "VALUES ('s', 'S', 'Europe/Paris', '', '{}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO services (site_id, code, label_fr, labels, prefix, level, category,"
+                " target_wait_min, sla_hours, active, sort) "
+                "VALUES (1, 'C', 'C', '{}', 'C', 1, '', 15, 72, true, 0)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO tickets (site_id, service_id, business_day, sequence, number, state,"
+                " priority, source, tracking_token, arrived_at, issued_at, recall_count) VALUES "
+                "(1, 1, '2026-11-23', 1, 'C001', 'waiting', false, 'api', 'tok',"
+                " '2026-11-23 10:00:00+00', '2026-11-23 10:00:00+00', 0)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO ticket_events (ticket_id, site_id, at, action, to_state, data) "
+                "VALUES (1, 1, '2026-11-23 10:00:00+00', 'issue', 'waiting', '{}')"
+            )
+        )
     for stmt in ("UPDATE ticket_events SET action = 'forged'", "DELETE FROM ticket_events"):
         with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
             conn.execute(text(stmt))

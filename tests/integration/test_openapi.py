@@ -10,7 +10,7 @@ def _app_operations(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):
             continue
-        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule[len("/api/v1"):])
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule[len("/api/v1") :])
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             ops.add((path, method.lower()))
     return ops
@@ -37,7 +37,7 @@ def test_openapi_security_matches_route_protection(app, client) -> None:
     views = {}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/"):
-            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule[len("/api/v1"):])
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule[len("/api/v1") :])
             views[path] = app.view_functions[rule.endpoint]
     for path, item in doc["paths"].items():
         for op in item.values():

@@ -42,10 +42,18 @@ def test_call_is_published_on_the_redis_message_queue_for_other_processes(sqlite
     listener = redis.Redis.from_url(REDIS_URL).pubsub(ignore_subscribe_messages=True)
     listener.subscribe("flask-socketio")
     client = app.test_client()
-    assert client.post("/api/v1/sites/test/tickets", json={"service": "CAF"},
-                       headers=world.auth("kiosk")).status_code == 201
-    assert client.post(f"/api/v1/counters/{world.counters[1]}/call-next",
-                       headers=world.auth("manager")).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/sites/test/tickets", json={"service": "CAF"}, headers=world.auth("kiosk")
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            f"/api/v1/counters/{world.counters[1]}/call-next", headers=world.auth("manager")
+        ).status_code
+        == 200
+    )
     seen = []
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and not any(m["event"] == "ticket_called" for m in seen):

@@ -30,9 +30,9 @@ def _routes(app):  # type: ignore[no-untyped-def]
 
 def test_every_route_is_public_by_decision_or_protected(app) -> None:
     undecided = [
-        r.rule for r, _m, view in _routes(app)
-        if not getattr(view, "public", False) and not getattr(view, "roles", None)
-        and r.endpoint != "static"
+        r.rule
+        for r, _m, view in _routes(app)
+        if not getattr(view, "public", False) and not getattr(view, "roles", None) and r.endpoint != "static"
     ]
     assert undecided == [], f"routes neither marked @public nor @requires(...): {undecided}"
 
@@ -53,8 +53,9 @@ def test_invalid_bearer_token_is_refused_like_no_token(app, client, world) -> No
     for rule, method, view in _routes(app):
         if getattr(view, "public", False) or rule.endpoint == "static":
             continue
-        response = client.open(_sample_url(rule), method=method, json={},
-                               headers={"Authorization": "Bearer gch_forged"})
+        response = client.open(
+            _sample_url(rule), method=method, json={}, headers={"Authorization": "Bearer gch_forged"}
+        )
         assert response.status_code == 401, f"{method} {rule.rule}"
 
 

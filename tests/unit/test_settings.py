@@ -19,18 +19,29 @@ def test_production_refuses_to_start_without_a_long_secret_key(secret: str) -> N
         load_settings({"GUICHET_ENV": "production", "GUICHET_SECRET_KEY": secret})
 
 
-@pytest.mark.parametrize("name,value", [
-    ("GUICHET_PRIORITY_CAP", "three"), ("GUICHET_PRIORITY_CAP", "-1"),
-    ("GUICHET_ENV", "staging"), ("GUICHET_LOG_LEVEL", "LOUD"), ("GUICHET_SQL_ECHO", "maybe"),
-    ("GUICHET_DEFAULT_SERVICE_TIME_S", "0"),
-])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("GUICHET_PRIORITY_CAP", "three"),
+        ("GUICHET_PRIORITY_CAP", "-1"),
+        ("GUICHET_ENV", "staging"),
+        ("GUICHET_LOG_LEVEL", "LOUD"),
+        ("GUICHET_SQL_ECHO", "maybe"),
+        ("GUICHET_DEFAULT_SERVICE_TIME_S", "0"),
+    ],
+)
 def test_malformed_values_are_refused_at_start(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         load_settings({name: value})
 
 
 def test_variables_override_defaults() -> None:
-    s = load_settings({"GUICHET_REDIS_URL": "redis://127.0.0.1:6379/0", "GUICHET_PRIORITY_CAP": "5",
-                       "GUICHET_PUBLIC_URL": "https://accueil.example.fr/"})
+    s = load_settings(
+        {
+            "GUICHET_REDIS_URL": "redis://127.0.0.1:6379/0",
+            "GUICHET_PRIORITY_CAP": "5",
+            "GUICHET_PUBLIC_URL": "https://accueil.example.fr/",
+        }
+    )
     assert s.redis_url == "redis://127.0.0.1:6379/0" and s.priority_cap == 5
     assert s.public_url == "https://accueil.example.fr"
