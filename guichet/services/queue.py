@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,17 +16,22 @@ SAMPLE_SIZE = 20
 SAMPLE_WINDOW = timedelta(days=14)
 
 
-def waiting_rows(s: Session, service_id: int) -> list[tuple[int, bool, object]]:
+def waiting_rows(s: Session, service_id: int, day: date) -> list[tuple[int, bool, datetime]]:
+    """Waiting tickets of one service on one business day (yesterday's leftovers are not a queue)."""
     rows = s.execute(
         select(Ticket.id, Ticket.priority, Ticket.arrived_at).where(
-            Ticket.service_id == service_id, Ticket.state == State.WAITING.value
+            Ticket.service_id == service_id,
+            Ticket.state == State.WAITING.value,
+            Ticket.business_day == day,
         )
     ).all()
     return [(r[0], r[1], r[2]) for r in rows]
 
 
 def position_of(s: Session, ticket: Ticket) -> int:
-    return queue_position(ticket.id, ticket.priority, ticket.arrived_at, waiting_rows(s, ticket.service_id))
+    return queue_position(
+        ticket.id, ticket.priority, ticket.arrived_at, waiting_rows(s, ticket.service_id, ticket.business_day)
+    )
 
 
 def service_samples(s: Session, service_ids: list[int], now) -> dict[int, list[float]]:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from ..core import opening
 from ..core.estimate import estimate_wait_s
+from ..core.numbering import business_day
 from ..core.tickets import State
 from ..models import Counter, Site, Ticket
 from . import queue
@@ -47,7 +48,11 @@ def list_services(ctx: Context, slug: str) -> dict[str, Any]:
         waiting = dict(
             s.execute(
                 select(Ticket.service_id, func.count())
-                .where(Ticket.site_id == site.id, Ticket.state == State.WAITING.value)
+                .where(
+                    Ticket.site_id == site.id,
+                    Ticket.state == State.WAITING.value,
+                    Ticket.business_day == business_day(now, site.timezone),
+                )
                 .group_by(Ticket.service_id)
             ).all()
         )

@@ -251,6 +251,7 @@ def call_next(ctx: Context, actor: Actor, counter_id: int) -> dict[str, Any] | N
                 Ticket.id, Ticket.service_id, Ticket.arrived_at, Ticket.priority, Ticket.appointment_at
             ).where(
                 Ticket.site_id == counter.site_id,
+                Ticket.business_day == business_day(now, counter.site.timezone),
                 Ticket.state == State.WAITING.value,
                 or_(
                     Ticket.target_counter_id == counter.id,
@@ -266,7 +267,7 @@ def call_next(ctx: Context, actor: Actor, counter_id: int) -> dict[str, Any] | N
                 continue
             counter.priority_streak = routing.next_priority_streak(counter.priority_streak, cand)
             counter.status = "open"
-            _transition(s, t, Action.CALL, actor, now, counter=counter)
+            _transition(s, t, Action.CALL, actor, now, counter=counter, priority=t.priority)
             events.append(_called_event(t, recall=False))
             events.append(_queue_event(t))
             return ticket_json(ctx, t)
