@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 from .errors import DomainError
 
-PREFIX_RE = re.compile(r"^[A-Z]$")
+PREFIX_RE = re.compile(r"[A-Z]")
 
 
 def format_number(prefix: str, sequence: int) -> str:
     """Label shown and printed: the service letter and at least three digits (A007, A1000)."""
-    if not PREFIX_RE.match(prefix):
+    if not PREFIX_RE.fullmatch(prefix):
         raise ValueError(f"prefix must be one capital letter, not {prefix!r}")
     if sequence < 1:
         raise ValueError("sequences start at 1")

@@ -287,7 +287,10 @@ def _transition(
     counter: Counter | None = None,
     **data: Any,
 ) -> None:
+    """Apply one lifecycle step: the table decides the state, this sets the step's fields and logs it."""
     before = t.state
+    # The counter involved, recorded before a requeue detaches the ticket from it.
+    at_counter = counter.id if counter else t.counter_id
     t.state = next_state(t.state, action).value
     if action == Action.CALL:
         assert counter is not None
@@ -302,20 +305,10 @@ def _transition(
     elif action == Action.PARK:
         t.parked_at = now
     elif action == Action.REQUEUE:
-        data["counter_id"] = t.counter_id
         t.counter_id, t.counter, t.agent_id = None, None, None
     elif action in (Action.FINISH, Action.NO_SHOW, Action.CANCEL, Action.TRANSFER):
         t.ended_at = now
-    _log(
-        s,
-        t,
-        action.value,
-        before,
-        actor,
-        now,
-        counter_id=counter.id if counter else t.counter_id or data.get("counter_id"),
-        **data,
-    )
+    _log(s, t, action.value, before, actor, now, counter_id=at_counter, **data)
 
 
 def _called_event(t: Ticket, recall: bool) -> Event:
