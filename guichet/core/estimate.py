@@ -11,14 +11,16 @@ SMOOTHING = 0.3
 
 
 def smoothed_service_time(samples_oldest_first: Sequence[float], default_s: float) -> float:
-    """Exponentially weighted mean of recent service times, the default when none are usable."""
+    """Exponentially weighted mean of recent service times, the default when none are usable.
+
+    Weights are normalised ((1 - a)^age over their sum) so the newest sample always counts most,
+    even early in the day when only two or three visits are known.
+    """
     usable = [min(max(s, MIN_SAMPLE_S), MAX_SAMPLE_S) for s in samples_oldest_first if s > 0]
     if not usable:
         return float(default_s)
-    mean = usable[0]
-    for s in usable[1:]:
-        mean = SMOOTHING * s + (1 - SMOOTHING) * mean
-    return mean
+    weights = [(1 - SMOOTHING) ** age for age in range(len(usable) - 1, -1, -1)]
+    return sum(w * s for w, s in zip(weights, usable, strict=True)) / sum(weights)
 
 
 def estimate_wait_s(
