@@ -248,7 +248,9 @@ def test_requeue_from_serving_logs_the_counter_it_left(ctx, client, world) -> No
     response = act(client, world, ticket["id"], "requeue")
     assert response.status_code == 200 and response.json["status"] == "waiting"
     with ctx.db.session() as s:
-        event = s.scalars(
-            select(TicketEvent).where(TicketEvent.ticket_id == ticket["id"], TicketEvent.action == "requeue")
+        event = s.execute(
+            select(TicketEvent.from_state, TicketEvent.counter_id).where(
+                TicketEvent.ticket_id == ticket["id"], TicketEvent.action == "requeue"
+            )
         ).one()
     assert event.from_state == "serving" and event.counter_id == ticket["counter"]["id"]
