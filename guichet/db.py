@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -77,6 +78,10 @@ class Database:
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._write = sessionmaker(writer, expire_on_commit=False)
+        # SQLite has one writer at a time; waiting on its busy handler means sleeps of up to 100 ms
+        # and no fairness (seconds of tail latency under load). Within one process, writers queue
+        # on this lock instead; other processes still meet the busy timeout.
+        self._writer_lock = threading.Lock() if self.dialect == "sqlite" else None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -93,7 +98,7 @@ class Database:
         `work` must be safe to run again: it only touches the session it is given.
         """
         for attempt in range(1, attempts + 1):
-            with self._write() as s:
+            with self._writer_turn(), self._write() as s:
                 try:
                     result = work(s)
                     s.commit()
@@ -108,6 +113,14 @@ class Database:
                     s.rollback()
                     raise
         raise AssertionError("unreachable")
+
+    @contextmanager
+    def _writer_turn(self) -> Iterator[None]:
+        if self._writer_lock is None:
+            yield
+            return
+        with self._writer_lock:
+            yield
 
     def dispose(self) -> None:
         self.engine.dispose()

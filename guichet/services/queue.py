@@ -2,36 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ..core.estimate import estimate_wait_s
-from ..core.routing import queue_position
 from ..core.tickets import State
 from ..models import Counter, CounterService, Service, Ticket
+from ..models.base import UTCDateTime
 
 SAMPLE_SIZE = 20
 SAMPLE_WINDOW = timedelta(days=14)
 
 
-def waiting_rows(s: Session, service_id: int, day: date) -> list[tuple[int, bool, datetime]]:
-    """Waiting tickets of one service on one business day (yesterday's leftovers are not a queue)."""
-    rows = s.execute(
-        select(Ticket.id, Ticket.priority, Ticket.arrived_at).where(
-            Ticket.service_id == service_id,
-            Ticket.state == State.WAITING.value,
-            Ticket.business_day == day,
-        )
-    ).all()
-    return [(r[0], r[1], r[2]) for r in rows]
-
-
 def position_of(s: Session, ticket: Ticket) -> int:
-    return queue_position(
-        ticket.id, ticket.priority, ticket.arrived_at, waiting_rows(s, ticket.service_id, ticket.business_day)
+    """1-based place in its service's queue that day, counted in SQL (core.routing.queue_position's rule).
+
+    Ahead: priority tickets before others, then earlier arrival, then lower id.
+    """
+    earlier = tuple_(Ticket.arrived_at, Ticket.id) < tuple_(
+        literal(ticket.arrived_at, UTCDateTime()), literal(ticket.id)
     )
+    ahead = and_(Ticket.priority, earlier) if ticket.priority else or_(Ticket.priority, earlier)
+    count = s.scalar(
+        select(func.count()).where(
+            Ticket.service_id == ticket.service_id,
+            Ticket.state == State.WAITING.value,
+            Ticket.business_day == ticket.business_day,
+            Ticket.id != ticket.id,
+            ahead,
+        )
+    )
+    return 1 + int(count or 0)
 
 
 def service_samples(s: Session, service_ids: list[int], now) -> dict[int, list[float]]:
