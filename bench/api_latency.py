@@ -179,10 +179,13 @@ class Server:
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
         self.log_path = cwd / "server.log"
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop())
         self.proc = subprocess.Popen(
             [guichet_exe(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT,
+            env=env,
+            cwd=cwd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
 
     def wait_healthy(self) -> dict:
@@ -233,7 +236,9 @@ class Server:
 # --------------------------------------------------------------------------- phases
 
 
-def issue_phase(base: str, kiosk_token: str, total: int, concurrency: int) -> tuple[OpStats, list[int], list[str]]:
+def issue_phase(
+    base: str, kiosk_token: str, total: int, concurrency: int
+) -> tuple[OpStats, list[int], list[str]]:
     stats = OpStats("issue ticket (POST 201)")
     ids: list[int] = []
     errors: list[str] = []
@@ -279,16 +284,20 @@ def issue_phase(base: str, kiosk_token: str, total: int, concurrency: int) -> tu
 
 
 def counters_for_services(base: str, agent_token: str) -> list[int]:
-    r = requests.get(f"{base}/api/v1/sites/{SITE}/counters",
-                     headers={"Authorization": f"Bearer {agent_token}"}, timeout=HTTP_TIMEOUT)
+    r = requests.get(
+        f"{base}/api/v1/sites/{SITE}/counters",
+        headers={"Authorization": f"Bearer {agent_token}"},
+        timeout=HTTP_TIMEOUT,
+    )
     if r.status_code != 200:
         raise BenchError(f"GET counters: HTTP {r.status_code} {r.text[:300]}")
     wanted = set(SERVICES)
     return [c["id"] for c in r.json()["counters"] if wanted & {s["code"] for s in c["services"]}]
 
 
-def call_phase(base: str, agent_token: str, counter_ids: list[int], total: int
-               ) -> tuple[OpStats, OpStats, list[int], list[str]]:
+def call_phase(
+    base: str, agent_token: str, counter_ids: list[int], total: int
+) -> tuple[OpStats, OpStats, list[int], list[str]]:
     called = OpStats("call-next (200)")
     empty = OpStats("call-next (204, empty)", show_rate=False)
     ids: list[int] = []
@@ -324,16 +333,24 @@ def call_phase(base: str, agent_token: str, counter_ids: list[int], total: int
                 got.append(ticket_id)
                 try:
                     r1 = session.post(f"{base}/api/v1/tickets/{ticket_id}/start", timeout=HTTP_TIMEOUT)
-                    r2 = (session.post(f"{base}/api/v1/tickets/{ticket_id}/finish",
-                                       json={"outcome": "resolved"}, timeout=HTTP_TIMEOUT)
-                          if r1.status_code == 200 else None)
+                    r2 = (
+                        session.post(
+                            f"{base}/api/v1/tickets/{ticket_id}/finish",
+                            json={"outcome": "resolved"},
+                            timeout=HTTP_TIMEOUT,
+                        )
+                        if r1.status_code == 200
+                        else None
+                    )
                 except requests.RequestException as exc:
                     errs.append(f"counter {counter_id} start/finish {ticket_id}: {type(exc).__name__}: {exc}")
                     break
                 if r1.status_code != 200 or r2 is None or r2.status_code != 200:
                     bad = r1 if r1.status_code != 200 else r2
-                    errs.append(f"counter {counter_id} start/finish {ticket_id}: "
-                                f"HTTP {bad.status_code} {bad.text[:200]}")
+                    errs.append(
+                        f"counter {counter_id} start/finish {ticket_id}: "
+                        f"HTTP {bad.status_code} {bad.text[:200]}"
+                    )
                     break
             else:
                 errs.append(f"counter {counter_id}: no 204 after {max_iterations} calls")
@@ -395,8 +412,9 @@ def run_one(kind: str, tickets: int, concurrency: int) -> DbResult:
         t0 = time.perf_counter()
         run_cli(["db", "upgrade"], env, workdir)
         run_cli(["demo"], env, workdir)
-        kiosk = run_cli(["token", "create", "--kind", "kiosk", "--site", SITE, "--device", "bench-kiosk"],
-                        env, workdir).strip()
+        kiosk = run_cli(
+            ["token", "create", "--kind", "kiosk", "--site", SITE, "--device", "bench-kiosk"], env, workdir
+        ).strip()
         agent = run_cli(["token", "create", "--kind", "agent", "--user", "manager"], env, workdir).strip()
         setup_s = time.perf_counter() - t0
 
@@ -413,7 +431,9 @@ def run_one(kind: str, tickets: int, concurrency: int) -> DbResult:
         if issue_errors:
             raise BenchError(f"{len(issue_errors)} issue errors, first: {issue_errors[:5]}")
         if len(issued_ids) != tickets or len(set(issued_ids)) != tickets:
-            raise BenchError(f"issued {len(issued_ids)} ids ({len(set(issued_ids))} distinct), expected {tickets}")
+            raise BenchError(
+                f"issued {len(issued_ids)} ids ({len(set(issued_ids))} distinct), expected {tickets}"
+            )
 
         counter_ids = counters_for_services(server.base, agent)[:concurrency]
         if not counter_ids:
@@ -431,8 +451,10 @@ def run_one(kind: str, tickets: int, concurrency: int) -> DbResult:
         if set(called_ids) != set(issued_ids):
             missing = set(issued_ids) - set(called_ids)
             extra = set(called_ids) - set(issued_ids)
-            raise BenchError(f"called {len(called_ids)} of {tickets}: {len(missing)} never called, "
-                             f"{len(extra)} unknown ids")
+            raise BenchError(
+                f"called {len(called_ids)} of {tickets}: {len(missing)} never called, "
+                f"{len(extra)} unknown ids"
+            )
 
         log = server.log_text()
         result.notes += [
@@ -453,7 +475,9 @@ def run_one(kind: str, tickets: int, concurrency: int) -> DbResult:
         return result
     except BaseException:
         if server is not None:
-            print(f"\n--- {kind}: server log tail ({server.log_path}) ---\n{server.log_tail()}", file=sys.stderr)
+            print(
+                f"\n--- {kind}: server log tail ({server.log_path}) ---\n{server.log_tail()}", file=sys.stderr
+            )
         raise
     finally:
         if server is not None:
@@ -474,18 +498,26 @@ def machine_info() -> list[str]:
         nproc = subprocess.run(["nproc"], capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         nproc = str(len(os.sched_getaffinity(0)))
-    server_py = subprocess.run(
-        [str(Path(guichet_exe()).parent / "python"), "-c",
-         "import sys, importlib.metadata as m; print(sys.version.split()[0], "
-         "*(f'{p}={m.version(p)}' for p in ('flask','werkzeug','flask-socketio','sqlalchemy','psycopg')))"],
-        capture_output=True, text=True, timeout=60,
-    ).stdout.strip() or "?"
+    server_py = (
+        subprocess.run(
+            [
+                str(Path(guichet_exe()).parent / "python"),
+                "-c",
+                "import sys, importlib.metadata as m; print(sys.version.split()[0], *(f'{p}={m.version(p)}' "
+                "for p in ('flask','werkzeug','flask-socketio','sqlalchemy','psycopg')))",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout.strip()
+        or "?"
+    )
     return [
         f"machine: {platform.node()} {platform.system()} {platform.release()} {platform.machine()}, "
         f"nproc {nproc}, cpu_count {os.cpu_count()}",
         f"client python {platform.python_version()}, requests {requests.__version__}",
-        f"server: `guichet serve` = Flask-SocketIO socketio.run(async_mode=threading) on the Werkzeug "
-        f"threaded dev server (HTTP/1.1 keep-alive), one process; SQLAlchemy pool 10+10",
+        "server: `guichet serve` = Flask-SocketIO socketio.run(async_mode=threading) on the Werkzeug "
+        "threaded dev server (HTTP/1.1 keep-alive), one process; SQLAlchemy pool 10+10",
         f"server python/packages: {server_py}",
     ]
 
@@ -494,8 +526,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     ap.add_argument("--tickets", type=int, default=2000, help="tickets issued (and called) per database")
-    ap.add_argument("--concurrency", type=int, default=8, help="concurrent clients in the issue phase; "
-                    "the call phase uses min(C, counters serving the services) callers")
+    ap.add_argument(
+        "--concurrency",
+        type=int,
+        default=8,
+        help="concurrent clients in the issue phase; "
+        "the call phase uses min(C, counters serving the services) callers",
+    )
     args = ap.parse_args(argv)
     if args.tickets < 1 or args.concurrency < 1:
         ap.error("--tickets and --concurrency must be at least 1")
