@@ -51,6 +51,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["guichet"] = Context(db=db, settings=settings, publish=hub.publish)
     app.extensions["guichet_hub"] = hub
 
+    from .tracking import register as register_tracking
+
+    register_tracking(socketio)
+
     from .api import bp as api_bp
     from .api.errors import http_error, unexpected_error
     from .pages import bp as pages_bp
