@@ -6,7 +6,6 @@ import logging
 
 from flask import Flask, request
 from flask_babel import Babel
-from werkzeug.exceptions import HTTPException
 
 from .db import Database
 from .realtime import Hub, socketio
@@ -56,11 +55,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_tracking(socketio)
 
     from .api import bp as api_bp
-    from .api.errors import http_error, unexpected_error
+    from .api.errors import register_error_handlers
     from .pages import bp as pages_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
-    app.register_error_handler(HTTPException, http_error)
-    app.register_error_handler(Exception, unexpected_error)
+    register_error_handlers(app)
     return app

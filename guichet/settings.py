@@ -50,6 +50,11 @@ class Settings:
     priority_cap: int = 3
     appointment_early_s: int = 300
     min_recalls_before_no_show: int = 1
+    # Appointment check-in: accepted from this early; later than this, the citizen becomes a walk-in.
+    checkin_early_min: int = 60
+    checkin_late_min: int = 15
+    # Seconds the kiosk shows the ticket before going back home.
+    kiosk_idle_s: int = 20
     db_pool_size: int = 10
     sql_echo: bool = False
 
@@ -93,6 +98,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         min_recalls_before_no_show=_int(
             "GUICHET_MIN_RECALLS_BEFORE_NO_SHOW", get("GUICHET_MIN_RECALLS_BEFORE_NO_SHOW", "1")
         ),
+        checkin_early_min=_int("GUICHET_CHECKIN_EARLY_MIN", get("GUICHET_CHECKIN_EARLY_MIN", "60")),
+        checkin_late_min=_int("GUICHET_CHECKIN_LATE_MIN", get("GUICHET_CHECKIN_LATE_MIN", "15")),
+        kiosk_idle_s=_int("GUICHET_KIOSK_IDLE_S", get("GUICHET_KIOSK_IDLE_S", "20"), 3),
         db_pool_size=_int("GUICHET_DB_POOL_SIZE", get("GUICHET_DB_POOL_SIZE", "10"), 1),
         sql_echo=_bool("GUICHET_SQL_ECHO", get("GUICHET_SQL_ECHO", "0")),
     )

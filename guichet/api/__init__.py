@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import errors, routes  # noqa: E402,F401  (registers handlers and routes on bp)
+from . import routes  # noqa: E402,F401  (registers the routes on bp)

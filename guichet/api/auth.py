@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from ..services.context import Actor, Context
 F = TypeVar("F", bound=Callable[..., Any])
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+DEVICE_COOKIE = "guichet_device"
 
 
 class Unauthenticated(Exception):
@@ -41,21 +43,41 @@ def csrf_token() -> str:
     return session["csrf"]
 
 
+def device_csrf_token(device_token: str) -> str:
+    """CSRF token of a cookie-enrolled device: derived from its token, so nothing is stored."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"device-csrf:" + device_token.encode(), hashlib.sha256).hexdigest()
+
+
+def _check_csrf(expected: str) -> None:
+    if request.method in UNSAFE:
+        sent = request.headers.get("X-CSRF-Token", "")
+        if not sent or not expected or not hmac.compare_digest(sent, expected):
+            raise CsrfFailed()
+
+
 def current_actor() -> Actor | None:
+    """Bearer token first, then an agent's session, then an enrolled device's cookie."""
     if "actor" in g:
         return g.actor
     actor = None
     header = request.headers.get("Authorization", "")
+    device_cookie = request.cookies.get(DEVICE_COOKIE, "")
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() == "bearer" and token:
             actor = accounts.resolve_token(ctx(), token.strip(), ctx().clock())
     elif session.get("user_id"):
         actor = accounts.actor_for_user(ctx(), int(session["user_id"]))
-        if actor is not None and request.method in UNSAFE:
-            sent = request.headers.get("X-CSRF-Token", "")
-            if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
-                raise CsrfFailed()
+        if actor is not None:
+            _check_csrf(session.get("csrf", ""))
+    elif device_cookie:
+        actor = accounts.resolve_token(ctx(), device_cookie, ctx().clock())
+        if actor is not None:
+            if actor.kind != "device":  # a user's token never works as a cookie
+                actor = None
+            else:
+                _check_csrf(device_csrf_token(device_cookie))
     g.actor = actor
     return actor
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import jsonify, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from ..core.errors import DomainError
 from ..services.errors import Forbidden, Invalid, NotFound
-from . import bp
 from .auth import CsrfFailed, Unauthenticated, WrongRole
 
 log = logging.getLogger(__name__)
@@ -51,19 +50,29 @@ def messages() -> dict[str, str]:
     }
 
 
+def wants_json() -> bool:
+    """API paths and fetch() calls get JSON; a browser navigating to a page gets a French page."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
 def payload(code: str, status: int, params: dict[str, Any] | None = None, **extra: Any):
     template = messages().get(code)
     try:
         message = template % (params or {}) if template else code
     except (KeyError, TypeError, ValueError):
         message = template or code
+    if not wants_json():
+        page = render_template("error.html", status=status, code=code, message=message)
+        return page, status
     body = {"error": code, "message": message, **extra}
     if params:
         body["details"] = {k: v for k, v in params.items() if isinstance(v, (str, int, float, list))}
     return jsonify(body), status
 
 
-@bp.errorhandler(DomainError)
 def domain_error(exc: DomainError):
     if isinstance(exc, NotFound):
         return payload(exc.code, 404, exc.params)
@@ -74,7 +83,6 @@ def domain_error(exc: DomainError):
     return payload(exc.code, 409, exc.params)
 
 
-@bp.errorhandler(ValidationError)
 def validation_error(exc: ValidationError):
     errors = [
         {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
@@ -83,41 +91,53 @@ def validation_error(exc: ValidationError):
     return payload("validation", 422, None, errors=errors)
 
 
-@bp.errorhandler(InvalidJson)
 def invalid_json(_exc: Exception):
     return payload("invalid_json", 400)
 
 
-@bp.errorhandler(Unauthenticated)
 def unauthenticated(_exc: Exception):
     resp, status = payload("unauthenticated", 401)
-    resp.headers["WWW-Authenticate"] = 'Bearer realm="guichet"'
+    if wants_json():
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="guichet"'
     return resp, status
 
 
-@bp.errorhandler(WrongRole)
 def wrong_role(_exc: Exception):
     return payload("role", 403)
 
 
-@bp.errorhandler(CsrfFailed)
 def csrf_failed(_exc: Exception):
     return payload("csrf", 403)
 
 
 def http_error(exc: HTTPException):
-    """App-wide: JSON for any HTTP error under /api/, the default page elsewhere."""
-    if not request.path.startswith("/api/"):
-        return exc
+    """JSON for API and fetch callers, the French error page for browsers."""
     code = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 400: "bad_request"}.get(
         exc.code or 500, "http_error"
     )
-    body = {"error": code, "message": exc.description or exc.name}
-    return jsonify(body), exc.code or 500
+    if not wants_json():
+        words = {404: _("Page introuvable."), 405: _("Méthode non autorisée."),
+                 413: _("Requête trop volumineuse."), 400: _("Requête invalide.")}
+        return render_template("error.html", status=exc.code, code=code,
+                               message=words.get(exc.code or 500, exc.name)), exc.code or 500
+    return jsonify({"error": code, "message": exc.description or exc.name}), exc.code or 500
 
 
 def unexpected_error(exc: Exception):
     log.exception("unexpected error on %s %s", request.method, request.path)
-    if request.path.startswith("/api/"):
+    if wants_json():
         return jsonify({"error": "internal", "message": _("Erreur interne, réessayez.")}), 500
-    return _("Erreur interne, réessayez."), 500
+    return render_template("error.html", status=500, code="internal",
+                           message=_("Erreur interne, réessayez.")), 500
+
+
+def register_error_handlers(app: Flask) -> None:
+    """One error policy for the whole application (API, kiosk, pages)."""
+    app.register_error_handler(DomainError, domain_error)
+    app.register_error_handler(ValidationError, validation_error)
+    app.register_error_handler(InvalidJson, invalid_json)
+    app.register_error_handler(Unauthenticated, unauthenticated)
+    app.register_error_handler(WrongRole, wrong_role)
+    app.register_error_handler(CsrfFailed, csrf_failed)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, unexpected_error)

@@ -1,11 +1,15 @@
 """SQLAlchemy 2.x models. Importing this package registers every table on Base.metadata."""
 
+from .appointments import APPOINTMENT_STATUSES, Appointment
 from .base import Base
 from .sites import Counter, CounterService, OpeningException, OpeningHours, Partner, Service, Site
-from .staff import DEVICE_KINDS, ROLES, AccessToken, Device, User
+from .staff import DEVICE_KINDS, ROLES, AccessToken, Device, EnrollmentCode, User
 from .tickets import Ticket, TicketEvent, TicketSequence
 
 __all__ = [
+    "APPOINTMENT_STATUSES",
+    "Appointment",
+    "EnrollmentCode",
     "DEVICE_KINDS",
     "ROLES",
     "AccessToken",

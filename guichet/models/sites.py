@@ -29,7 +29,10 @@ class Site(Base):
 
 
 class OpeningHours(Base):
-    """One opening range on a weekday (0 = Monday); several rows make a split day."""
+    """One opening range on a weekday (0 = Monday); several rows make a split day.
+
+    Rows with a service_id are that service's own hours, within the site's (ANTS mornings only...).
+    """
 
     __tablename__ = "opening_hours"
     __table_args__ = (
@@ -39,6 +42,7 @@ class OpeningHours(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
     weekday: Mapped[int]
     opens: Mapped[time]
     closes: Mapped[time]

@@ -46,6 +46,25 @@ class Device(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime | None]
+    # Last known state of the kiosk's ticket printer, for managers' alerts.
+    printer_state: Mapped[str | None] = mapped_column(String(32))
+    printer_detail: Mapped[str | None] = mapped_column(String(200))
+    printer_checked_at: Mapped[datetime | None]
+
+
+class EnrollmentCode(Base):
+    """A one-time link that makes a browser a kiosk or display: its SHA-256 only, short-lived."""
+
+    __tablename__ = "enrollment_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    device: Mapped[Device] = relationship(lazy="joined")
 
 
 class AccessToken(Base):

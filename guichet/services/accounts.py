@@ -142,6 +142,21 @@ def create_token(
     return ctx.transact(work)
 
 
+def create_device_token(ctx: Context, device_id: int, label: str = "") -> str:
+    """A new bearer token for an existing device (enrolment, token rotation)."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+    def work(s: Session, _events: list) -> str:
+        s.add(
+            AccessToken(
+                token_hash=hash_token(token), device_id=device_id, label=label, created_at=ctx.clock()
+            )
+        )
+        return token
+
+    return ctx.transact(work)
+
+
 def resolve_token(ctx: Context, token: str, now: datetime) -> Actor | None:
     """The actor behind a bearer token, or None when unknown, revoked or its owner disabled."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,7 @@ from ..core import opening
 from ..core.estimate import estimate_wait_s
 from ..core.numbering import business_day
 from ..core.tickets import State
-from ..models import Counter, Site, Ticket
+from ..models import Counter, Site, Ticket, TicketSequence
 from . import queue
 from .context import Actor, Context
 from .errors import Forbidden, NotFound
@@ -25,10 +26,12 @@ def _site(s, slug: str) -> Site:
     return site
 
 
-def opening_calendar(site: Site) -> tuple[dict, dict]:
-    """The site's hours as core ranges: weekly by weekday, exceptions by date."""
+def opening_calendar(site: Site, service_id: int | None = None) -> tuple[dict, dict]:
+    """Hours as core ranges (weekly by weekday, exceptions by date): the site's, or one service's own."""
     weekly: dict[int, list[opening.Range]] = {}
     for h in site.hours:
+        if h.service_id != service_id:
+            continue
         weekly.setdefault(h.weekday, []).append(opening.Range(h.opens, h.closes))
     exceptions: dict = {}
     for e in site.exceptions:
@@ -38,12 +41,40 @@ def opening_calendar(site: Site) -> tuple[dict, dict]:
     return weekly, exceptions
 
 
-def list_services(ctx: Context, slug: str) -> dict[str, Any]:
-    """Public listing: each active service with how many wait and the wait a newcomer would get."""
+def _hours_state(local: datetime, calendar: tuple[dict, dict]) -> tuple[bool, datetime | None]:
+    weekly, exceptions = calendar
+    if not (weekly or exceptions):
+        return True, None  # no hours configured: always open
+    if opening.is_open(local, weekly, exceptions):
+        return True, None
+    return False, opening.next_opening(local, weekly, exceptions)
+
+
+def _next_day_opening(local: datetime, calendar: tuple[dict, dict]) -> datetime | None:
+    """First opening on a later day (a quota is per business day)."""
+    weekly, exceptions = calendar
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=local.tzinfo)
+    if not (weekly or exceptions):
+        return midnight
+    return opening.next_opening(midnight, weekly, exceptions)
+
+
+def list_services(
+    ctx: Context, slug: str, include_inactive: bool = False, level: int | None = None
+) -> dict[str, Any]:
+    """Services with live queue figures and whether each can issue a ticket now, and if not, when.
+
+    A service is closed when deactivated, outside the site's or its own hours, or past its daily quota.
+    """
     with ctx.db.session() as s:
         site = _site(s, slug)
         now = ctx.clock()
-        services = [sv for sv in site.services if sv.active]
+        day = business_day(now, site.timezone)
+        services = [
+            sv
+            for sv in site.services
+            if (include_inactive or sv.active) and (level is None or sv.level == level)
+        ]
         ids = [sv.id for sv in services]
         waiting = dict(
             s.execute(
@@ -51,22 +82,39 @@ def list_services(ctx: Context, slug: str) -> dict[str, Any]:
                 .where(
                     Ticket.site_id == site.id,
                     Ticket.state == State.WAITING.value,
-                    Ticket.business_day == business_day(now, site.timezone),
+                    Ticket.business_day == day,
                 )
                 .group_by(Ticket.service_id)
             ).all()
         )
+        issued = dict(
+            s.execute(
+                select(TicketSequence.service_id, TicketSequence.last_value).where(
+                    TicketSequence.site_id == site.id, TicketSequence.business_day == day
+                )
+            ).all()
+        )
         samples = queue.service_samples(s, ids, now)
         counters = queue.open_counters(s, ids)
-        weekly, exceptions = opening_calendar(site)
         local = now.astimezone(ZoneInfo(site.timezone))
-        has_hours = bool(weekly or exceptions)
-        is_open = opening.is_open(local, weekly, exceptions) if has_hours else True
-        nxt = opening.next_opening(local, weekly, exceptions) if has_hours and not is_open else None
+        site_calendar = opening_calendar(site)
+        site_open, site_next = _hours_state(local, site_calendar)
         items = []
         for sv in services:
             n = waiting.get(sv.id, 0)
             default = sv.default_service_time_s or ctx.settings.default_service_time_s
+            reason, nxt = None, None
+            own_calendar = opening_calendar(site, sv.id)
+            own_open, own_next = _hours_state(local, own_calendar)
+            if not sv.active:
+                reason = "inactive"
+            elif not site_open:
+                reason, nxt = "site_closed", site_next
+            elif not own_open:
+                reason, nxt = "hours", own_next
+            elif sv.daily_quota is not None and issued.get(sv.id, 0) >= sv.daily_quota:
+                reason = "quota"
+                nxt = _next_day_opening(local, own_calendar if own_calendar[0] else site_calendar)
             items.append(
                 {
                     "code": sv.code,
@@ -74,6 +122,7 @@ def list_services(ctx: Context, slug: str) -> dict[str, Any]:
                     "labels": sv.labels,
                     "prefix": sv.prefix,
                     "partner": sv.partner.code if sv.partner else None,
+                    "partner_name": sv.partner.name if sv.partner else None,
                     "level": sv.level,
                     "category": sv.category,
                     "target_wait_min": sv.target_wait_min,
@@ -82,18 +131,37 @@ def list_services(ctx: Context, slug: str) -> dict[str, Any]:
                     "estimated_wait_s": estimate_wait_s(
                         n + 1, samples[sv.id], counters.get(sv.id, 0), default
                     ),
+                    "open": reason is None,
+                    "closed_reason": reason,
+                    "next_opening": nxt.isoformat() if nxt else None,
                 }
             )
         return {
             "site": {
                 "slug": site.slug,
                 "name": site.name,
+                "address": site.address,
                 "timezone": site.timezone,
-                "open": is_open,
-                "next_opening": nxt.isoformat() if nxt else None,
+                "open": site_open,
+                "next_opening": site_next.isoformat() if site_next else None,
+                "hours": weekly_hours(site_calendar[0]),
             },
             "services": items,
         }
+
+
+def weekly_hours(weekly: dict) -> list[dict[str, Any]]:
+    """Opening ranges per weekday (0 = Monday) as "HH:MM" strings, for screens and tickets."""
+    return [
+        {
+            "weekday": wd,
+            "ranges": [
+                [r.opens.strftime("%H:%M"), r.closes.strftime("%H:%M")]
+                for r in sorted(weekly.get(wd, []), key=lambda r: r.opens)
+            ],
+        }
+        for wd in range(7)
+    ]
 
 
 def list_counters(ctx: Context, actor: Actor, slug: str) -> list[dict[str, Any]]:

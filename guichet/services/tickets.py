@@ -147,6 +147,60 @@ def _allocate_sequence(s: Session, site_id: int, service_id: int, day) -> int:
     return int(s.execute(stmt).scalar_one())
 
 
+def _source_for(actor: Actor) -> Source:
+    if actor.is_user:
+        return Source.COUNTER if actor.via_session else Source.API
+    if actor.role == "kiosk":
+        return Source.KIOSK
+    raise Forbidden("role", role=actor.role)
+
+
+def issue_in_session(
+    s: Session,
+    ctx: Context,
+    actor: Actor,
+    site: Site,
+    service: Service,
+    events: list[Event],
+    priority: bool = False,
+    priority_reason: str | None = None,
+    appointment_at: datetime | None = None,
+    source: Source | None = None,
+) -> tuple[Ticket, int]:
+    """Number a new waiting ticket inside the caller's transaction; return it with its position."""
+    source = source or _source_for(actor)
+    now = ctx.clock()
+    _check_site(actor, site.id)
+    if not service.active:
+        raise DomainError("service_closed", service=service.code)
+    day = business_day(now, site.timezone)
+    seq = _allocate_sequence(s, site.id, service.id, day)
+    check_quota(seq, service.daily_quota)
+    t = Ticket(
+        site_id=site.id,
+        service_id=service.id,
+        business_day=day,
+        sequence=seq,
+        number=format_number(service.prefix, seq),
+        state=State.WAITING.value,
+        priority=priority,
+        priority_reason=priority_reason if priority else None,
+        source=source.value,
+        tracking_token=secrets.token_urlsafe(24),
+        arrived_at=now,
+        issued_at=now,
+        appointment_at=appointment_at,
+    )
+    t.service = service
+    s.add(t)
+    s.flush()
+    position = queue.position_of(s, t)
+    t.quoted_wait_s = queue.estimate_for(s, service, position, now, ctx.settings.default_service_time_s)
+    _log(s, t, "issue", None, actor, now, priority=priority, source=source.value)
+    events.append(_queue_event(t))
+    return t, position
+
+
 def issue_ticket(
     ctx: Context,
     actor: Actor,
@@ -154,52 +208,17 @@ def issue_ticket(
     service_code: str,
     priority: bool = False,
     priority_reason: str | None = None,
-    appointment_at: datetime | None = None,
 ) -> dict[str, Any]:
     """Number a new waiting ticket, quote its wait, and log its issue."""
-    if actor.is_user:
-        source = Source.COUNTER if actor.via_session else Source.API
-    elif actor.role == "kiosk":
-        source = Source.KIOSK
-    else:
-        raise Forbidden("role", role=actor.role)
-    if appointment_at is not None:
-        source = Source.APPOINTMENT
+    _source_for(actor)  # refuse displays before touching the database
 
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
-        now = ctx.clock()
         site = _site_by_slug(s, site_slug)
         _check_site(actor, site.id)
         service = s.scalar(select(Service).where(Service.site_id == site.id, Service.code == service_code))
         if service is None:
             raise NotFound("service_not_found", service=service_code)
-        if not service.active:
-            raise DomainError("service_closed", service=service_code)
-        day = business_day(now, site.timezone)
-        seq = _allocate_sequence(s, site.id, service.id, day)
-        check_quota(seq, service.daily_quota)
-        t = Ticket(
-            site_id=site.id,
-            service_id=service.id,
-            business_day=day,
-            sequence=seq,
-            number=format_number(service.prefix, seq),
-            state=State.WAITING.value,
-            priority=priority,
-            priority_reason=priority_reason if priority else None,
-            source=source.value,
-            tracking_token=secrets.token_urlsafe(24),
-            arrived_at=now,
-            issued_at=now,
-            appointment_at=appointment_at,
-        )
-        t.service = service
-        s.add(t)
-        s.flush()
-        position = queue.position_of(s, t)
-        t.quoted_wait_s = queue.estimate_for(s, service, position, now, ctx.settings.default_service_time_s)
-        _log(s, t, "issue", None, actor, now, priority=priority, source=source.value)
-        events.append(_queue_event(t))
+        t, position = issue_in_session(s, ctx, actor, site, service, events, priority, priority_reason)
         return ticket_json(ctx, t, position, t.quoted_wait_s)
 
     return ctx.transact(work)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DatabaseError
 
 from guichet.db import make_engine
-from guichet.migrate import upgrade
+from guichet.migrate import alembic_config, upgrade
 from guichet.models import Base
 
 
@@ -29,7 +30,8 @@ def test_upgrade_is_idempotent(sqlite_url: str) -> None:
     upgrade(sqlite_url)
     engine = create_engine(sqlite_url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    assert version == ScriptDirectory.from_config(alembic_config(sqlite_url)).get_current_head()
     engine.dispose()
 
 

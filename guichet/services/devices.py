@@ -1,0 +1,99 @@
+"""Kiosks and displays: one-time enrolment links that give a browser its device token."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Device, EnrollmentCode, Site
+from .accounts import create_device_token, hash_token
+from .context import Context
+from .errors import Invalid, NotFound
+
+ENROLMENT_TTL = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    token: str
+    kind: str
+    site_slug: str
+    device_name: str
+
+
+def _device(s: Session, ctx: Context, site_slug: str, kind: str, name: str) -> Device:
+    site = s.scalar(select(Site).where(Site.slug == site_slug))
+    if site is None:
+        raise NotFound("site_not_found", site=site_slug)
+    if kind not in ("kiosk", "display"):
+        raise Invalid("unknown_device_kind", kind=kind)
+    device = s.scalar(
+        select(Device).where(Device.site_id == site.id, Device.kind == kind, Device.name == name)
+    )
+    if device is None:
+        device = Device(site_id=site.id, kind=kind, name=name, created_at=ctx.clock(), config={})
+        s.add(device)
+        s.flush()
+    return device
+
+
+def create_enrolment(ctx: Context, site_slug: str, kind: str, name: str) -> str:
+    """A one-time code, valid 24 h, whose link turns the browser that opens it into this device."""
+    code = secrets.token_urlsafe(24)
+
+    def work(s: Session, _events: list) -> str:
+        device = _device(s, ctx, site_slug, kind, name)
+        now = ctx.clock()
+        s.add(
+            EnrollmentCode(
+                device_id=device.id,
+                code_hash=hash_token(code),
+                expires_at=now + ENROLMENT_TTL,
+                created_at=now,
+            )
+        )
+        return code
+
+    return ctx.transact(work)
+
+
+def enrolment_target(ctx: Context, code: str) -> tuple[str, str] | None:
+    """(device kind, device name) of a still-valid code, to show before it is used; None otherwise."""
+    with ctx.db.session() as s:
+        row = s.scalar(select(EnrollmentCode).where(EnrollmentCode.code_hash == hash_token(code)))
+        if row is None or row.used_at is not None or row.expires_at <= ctx.clock():
+            return None
+        return row.device.kind, row.device.name
+
+
+def enrol(ctx: Context, code: str) -> Enrolled:
+    """Use the code once: issue a long-lived device token for the browser's cookie."""
+
+    def work(s: Session, _events: list) -> tuple[int, str, str, str]:
+        row = s.scalar(select(EnrollmentCode).where(EnrollmentCode.code_hash == hash_token(code)))
+        if row is None or row.used_at is not None or row.expires_at <= ctx.clock():
+            raise NotFound("enrolment_invalid")
+        row.used_at = ctx.clock()
+        site = s.get(Site, row.device.site_id)
+        assert site is not None
+        return row.device_id, row.device.kind, site.slug, row.device.name
+
+    device_id, kind, slug, name = ctx.transact(work)
+    token = create_device_token(ctx, device_id, label="enrolment")
+    return Enrolled(token, kind, slug, name)
+
+
+def record_printer_state(ctx: Context, device_id: int, state: str, detail: str) -> None:
+    """Remember the kiosk printer's last state so managers see an alert when it fails."""
+
+    def work(s: Session, _events: list) -> None:
+        device = s.get(Device, device_id)
+        if device is not None:
+            device.printer_state, device.printer_detail = state, detail[:200]
+            device.printer_checked_at = ctx.clock()
+
+    ctx.transact(work)
