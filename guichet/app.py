@@ -16,7 +16,15 @@ LANGUAGES = ("fr", "en", "ar", "es", "pt")
 
 
 def _locale() -> str:
-    return request.accept_languages.best_match(LANGUAGES, default="fr") if request else "fr"
+    """An explicit ?lang= first; kiosks are French unless the visitor picks a language."""
+    if not request:
+        return "fr"
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    if request.path.startswith("/kiosk/"):
+        return "fr"
+    return request.accept_languages.best_match(LANGUAGES, default="fr")
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -56,9 +64,11 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from .api import bp as api_bp
     from .api.errors import register_error_handlers
+    from .enrolment import bp as enrolment_bp
     from .pages import bp as pages_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(enrolment_bp)
     register_error_handlers(app)
     return app

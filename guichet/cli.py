@@ -78,11 +78,90 @@ Logins (password for all: {DEMO_PASSWORD}; demo only):""")
     click.echo("\nAPI tokens (new on each run; the previous demo tokens are revoked):")
     for name, token in report.tokens.items():
         click.echo(f"  {name:<10} {token}")
+    click.echo("\nOne-time links to enrol this browser as the demo kiosk and display (valid 24 h):")
+    for kind, link in report.enrolments.items():
+        click.echo(f"  {kind:<10} {link}")
+    if report.appointments:
+        click.echo("\nToday's demo appointments (booking codes to check in at the kiosk):")
+        for when, label, code in report.appointments:
+            click.echo(f"  {when}  {code}  {label}")
     click.echo(f"""
 Try it:
   curl -s -X POST -H 'Authorization: Bearer {report.tokens["kiosk"]}' -H 'Content-Type: application/json' \\
        -d '{{"service": "CAF"}}' {base}/api/v1/sites/demo/tickets
   curl -s -X POST -H 'Authorization: Bearer {report.tokens["agent1"]}' {base}/api/v1/counters/2/call-next""")
+
+
+@main.group()
+def device() -> None:
+    """Kiosks and displays."""
+
+
+@device.command("enroll")
+@click.option("--site", "site_slug", required=True)
+@click.option("--kind", type=click.Choice(["kiosk", "display"]), required=True)
+@click.option("--name", "device_name", required=True, help="Device name, created if new")
+def device_enroll(site_slug: str, kind: str, device_name: str) -> None:
+    """Print a one-time link (valid 24 h) that makes the browser opening it this device."""
+    from .services.devices import create_enrolment
+    from .services.errors import DomainError
+
+    _app, ctx = _context()
+    try:
+        code = create_enrolment(ctx, site_slug, kind, device_name)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.code} {exc.params}") from exc
+    click.echo(f"{ctx.settings.public_url}/enroll/{code}")
+
+
+@main.group()
+def printer() -> None:
+    """The ticket printer named by GUICHET_PRINTER_URL."""
+
+
+@printer.command("test")
+@click.option("--url", "url", help="Printer URL (default: GUICHET_PRINTER_URL)")
+def printer_test(url: str | None) -> None:
+    """Print a sample ticket with accents, a QR code and a cut; fail loudly if it does not print."""
+    from printer import Spooler, TicketPrint
+
+    settings = _settings()
+    target = url or settings.printer_url
+    spooler = Spooler()
+    sample = TicketPrint(
+        site_name="Guichet — test d'impression",
+        number="A007",
+        service_label="État civil, élections",
+        issued_at="23/11/2026 14:05",
+        position_text="3 personnes avant vous",
+        wait_text="Attente estimée : entre 5 et 15 minutes (à vérifier : é è à ç ô €)",
+        tracking_url=f"{settings.public_url}/t/exemple",
+        qr_caption="Suivez votre attente sur votre téléphone",
+        privacy_text="Ce ticket ne contient aucune donnée personnelle.",
+        priority_text="PRIORITAIRE",
+    )
+    job = spooler.submit(target, sample)
+    done = spooler.wait(job.id, timeout=15)
+    spooler.shutdown()
+    if done is None or done.state != "printed":
+        raise click.ClickException(f"not printed on {target}: {done.error if done else 'no answer'}")
+    click.echo(f"printed on {target}", err=True)
+
+
+@printer.command("status")
+@click.option("--url", "url", help="Printer URL (default: GUICHET_PRINTER_URL)")
+def printer_status(url: str | None) -> None:
+    """Ask the printer for its state (online, paper); exit 1 when it is not ready."""
+    from printer import Spooler
+
+    target = url or _settings().printer_url
+    spooler = Spooler()
+    status = spooler.check(target)
+    spooler.shutdown()
+    paper = {True: "ok", False: "OUT", None: "unknown"}[status.paper_ok]
+    click.echo(f"{target}: {'online' if status.online else 'OFFLINE'}, paper {paper} ({status.detail})")
+    if not status.online or status.paper_ok is False:
+        sys.exit(1)
 
 
 @main.group()

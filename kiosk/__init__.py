@@ -1,4 +1,5 @@
-"""Kiosk: the touchscreen page where walk-in visitors take a ticket (built in the kiosk issue).
+"""Kiosk: the touchscreen page where walk-in visitors take a ticket, or check in for an appointment."""
 
-Until then, kiosks use the REST API (`POST /api/v1/sites/{site}/tickets` with a kiosk device token).
-"""
+from .views import bp
+
+__all__ = ["bp"]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import time
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..models import AccessToken, Counter, CounterService, OpeningHours, Partner, Service, Site, User
-from . import accounts
-from .context import Context
+from . import accounts, devices
+from .checkin import new_booking_code
+from .context import Context, utcnow
 
 DEMO_PASSWORD = "guichet-demo"
 
@@ -291,6 +293,8 @@ class DemoReport:
     site_slug: str
     users: list[tuple[str, str]]
     tokens: dict[str, str]
+    enrolments: dict[str, str] = field(default_factory=dict)
+    appointments: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def _upsert_site(s: Session) -> Site:
@@ -381,4 +385,47 @@ def load_demo(ctx: Context) -> DemoReport:
     }
     for kind, name in DEVICES:
         tokens[kind] = accounts.create_token(ctx, kind, site_slug="demo", device_name=name, label="demo")
-    return DemoReport("demo", [(u, r) for u, r, _ in USERS], tokens)
+    enrolments = {
+        kind: f"{ctx.settings.public_url}/enroll/{devices.create_enrolment(ctx, 'demo', kind, name)}"
+        for kind, name in DEVICES
+    }
+    appointments = ctx.transact(_todays_appointments)
+    return DemoReport("demo", [(u, r) for u, r, _ in USERS], tokens, enrolments, appointments)
+
+
+def _todays_appointments(s: Session, _events: list) -> list[tuple[str, str, str]]:
+    """Two appointments with the experts in the coming hour, so check-in can be tried at once."""
+    from ..models import Appointment
+
+    site = s.scalar(select(Site).where(Site.slug == "demo"))
+    assert site is not None
+    zone = ZoneInfo(site.timezone)
+    now = utcnow()
+    expert = s.scalar(select(User).where(User.username == "expert1"))
+    existing = s.scalars(
+        select(Appointment).where(
+            Appointment.site_id == site.id,
+            Appointment.starts_at >= now - timedelta(minutes=10),
+            Appointment.status == "booked",
+        )
+    )
+    rows = list(existing)
+    if not rows:
+        start = now.replace(second=0, microsecond=0) + timedelta(minutes=10 - now.minute % 10)
+        for offset, code in ((0, "EXPERT_CAF"), (30, "EXPERT_IMPOTS")):
+            service = s.scalar(select(Service).where(Service.site_id == site.id, Service.code == code))
+            assert service is not None
+            appt = Appointment(
+                site_id=site.id,
+                service_id=service.id,
+                expert_id=expert.id if expert else None,
+                starts_at=start + timedelta(minutes=offset),
+                duration_min=30,
+                code=new_booking_code(),
+                status="booked",
+                created_at=now,
+            )
+            s.add(appt)
+            rows.append(appt)
+        s.flush()
+    return [(a.starts_at.astimezone(zone).strftime("%H:%M"), a.service.label_fr, a.code) for a in rows]

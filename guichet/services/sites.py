@@ -138,6 +138,7 @@ def list_services(
             )
         return {
             "site": {
+                "id": site.id,
                 "slug": site.slug,
                 "name": site.name,
                 "address": site.address,

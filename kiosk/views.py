@@ -1,0 +1,173 @@
+"""Kiosk pages and their JSON endpoints. Each endpoint calls one guichet service, then prints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+from pydantic import BaseModel, ConfigDict, Field
+
+from guichet.api.auth import DEVICE_COOKIE, actor, ctx, device_csrf_token, requires
+from guichet.api.errors import InvalidJson
+from guichet.core.errors import DomainError
+from guichet.services import checkin, printing, sites, tickets
+from guichet.services.errors import Forbidden, NotFound
+
+from . import texts
+
+bp = Blueprint(
+    "kiosk", __name__, template_folder="templates", static_folder="static", static_url_path="/kiosk/static"
+)
+
+KIOSK_ROLES = ("kiosk", "agent", "expert", "manager", "admin")
+DEFAULT_PRIORITY_REASONS = ("cmi", "pregnancy")
+
+
+class IssueBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    service: str = Field(min_length=1, max_length=32)
+    priority_reason: str | None = Field(None, max_length=32)
+    lang: str = Field("fr", max_length=5)
+
+
+class CheckinBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    code: str = Field(min_length=1, max_length=300)
+    lang: str = Field("fr", max_length=5)
+
+
+def spooler() -> Any:
+    return current_app.extensions["guichet_spooler"]
+
+
+def _lang(value: str | None) -> str:
+    return value if value in texts.LANGUAGES else "fr"
+
+
+def _body(model: type[BaseModel]) -> Any:
+    raw = request.get_json(silent=True)
+    if not isinstance(raw, dict):
+        raise InvalidJson()
+    return model.model_validate(raw)
+
+
+def _check_site(slug: str) -> dict[str, Any]:
+    state = sites.list_services(ctx(), slug, include_inactive=True, level=1)
+    a = actor()
+    if a.site_id is not None and state["site"]["id"] != a.site_id:
+        raise Forbidden("other_site")
+    return state
+
+
+@bp.get("/kiosk/<slug>")
+@requires(*KIOSK_ROLES)
+def page(slug: str):
+    lang = _lang(request.args.get("lang"))
+    state = _check_site(slug)
+    settings = ctx().settings
+    site = state["site"]
+    with texts.in_language(lang):
+        categories: dict[str, dict[str, Any]] = {}
+        for sv in state["services"]:
+            cat = categories.setdefault(
+                sv["category"] or "autres",
+                {
+                    "code": sv["category"] or "autres",
+                    "label": texts.category_label(sv["category"] or "autres"),
+                    "icon": texts.ICONS.get(sv["category"], "other"),
+                    "services": [],
+                },
+            )
+            cat["services"].append(
+                {
+                    "code": sv["code"],
+                    "label": sv["labels"].get(lang) or sv["label"],
+                    "partner": sv["partner_name"],
+                    "open": sv["open"],
+                    "waiting": sv["waiting"],
+                    "wait_text": texts.wait_text(sv["estimated_wait_s"]),
+                    "closed_text": ""
+                    if sv["open"]
+                    else texts.next_opening_text(sv["next_opening"], site["timezone"]),
+                }
+            )
+        reasons = DEFAULT_PRIORITY_REASONS
+        priority = [{"code": r, "label": texts.priority_label(r)} for r in reasons]
+        closed_text = "" if site["open"] else texts.next_opening_text(site["next_opening"], site["timezone"])
+        cookie = request.cookies.get(DEVICE_COOKIE, "")
+        return render_template(
+            "kiosk/page.html",
+            lang=lang,
+            rtl=lang in texts.RTL,
+            languages=texts.LANGUAGES,
+            site=site,
+            categories=list(categories.values()),
+            priority=priority,
+            closed_text=closed_text,
+            csrf=device_csrf_token(cookie) if cookie else "",
+            idle_s=settings.kiosk_idle_s,
+        )
+
+
+def _ticket_response(ticket: dict[str, Any], lang: str, state: dict[str, Any], extra: dict[str, Any]):
+    site = state["site"]
+    labels = {sv["code"]: sv["labels"].get(lang) or sv["label"] for sv in state["services"]}
+    with texts.in_language(lang):
+        label = labels.get(ticket["service"], ticket["service_label"])
+        job = printing.submit(ctx(), spooler(), actor(), texts.ticket_print(ticket, label, site, lang))
+        body = {
+            "ticket": {
+                k: ticket[k]
+                for k in ("id", "number", "service", "status", "position", "estimated_wait_s", "tracking_url")
+            },
+            "service_label": label,
+            "spoken_number": texts.spoken_number(ticket["number"]),
+            "position_text": texts.position_text(ticket["position"]),
+            "wait_text": texts.wait_text(ticket["estimated_wait_s"]),
+            "print": {"job": job.id, "state": job.state} if job else None,
+            "qr_svg": texts.qr_svg(ticket["tracking_url"]),
+            **extra,
+        }
+    return jsonify(body), 201
+
+
+@bp.post("/kiosk/<slug>/tickets")
+@requires(*KIOSK_ROLES)
+def issue(slug: str):
+    body = _body(IssueBody)
+    state = _check_site(slug)
+    service = next((s for s in state["services"] if s["code"] == body.service), None)
+    if service is None:
+        raise NotFound("service_not_found", service=body.service)
+    if not service["open"]:
+        raise DomainError("service_closed", service=body.service, next_opening=service["next_opening"] or "")
+    reason = body.priority_reason
+    if reason is not None and reason not in DEFAULT_PRIORITY_REASONS:
+        raise DomainError("unknown_priority_reason", reason=reason)
+    ticket = tickets.issue_ticket(
+        ctx(), actor(), slug, body.service, priority=reason is not None, priority_reason=reason
+    )
+    return _ticket_response(ticket, _lang(body.lang), state, {})
+
+
+@bp.post("/kiosk/<slug>/checkin")
+@requires(*KIOSK_ROLES)
+def check_in(slug: str):
+    body = _body(CheckinBody)
+    _check_site(slug)
+    result = checkin.check_in(ctx(), actor(), slug, body.code)
+    ticket = result["ticket"]
+    # Appointment services are level 2: look their labels up among every service of the site.
+    full = sites.list_services(ctx(), slug, include_inactive=True)
+    return _ticket_response(
+        ticket, _lang(body.lang), full, {"late": result["late"], "again": result["again"]}
+    )
+
+
+@bp.get("/kiosk/<slug>/print-jobs/<job_id>")
+@requires(*KIOSK_ROLES)
+def print_job(slug: str, job_id: str):
+    status = printing.job_status(ctx(), spooler(), actor(), job_id)
+    if status is None:
+        raise NotFound("print_job_not_found")
+    return jsonify(status)
