@@ -116,10 +116,15 @@ def http_error(exc: HTTPException):
         exc.code or 500, "http_error"
     )
     if not wants_json():
-        words = {404: _("Page introuvable."), 405: _("Méthode non autorisée."),
-                 413: _("Requête trop volumineuse."), 400: _("Requête invalide.")}
-        return render_template("error.html", status=exc.code, code=code,
-                               message=words.get(exc.code or 500, exc.name)), exc.code or 500
+        words = {
+            404: _("Page introuvable."),
+            405: _("Méthode non autorisée."),
+            413: _("Requête trop volumineuse."),
+            400: _("Requête invalide."),
+        }
+        return render_template(
+            "error.html", status=exc.code, code=code, message=words.get(exc.code or 500, exc.name)
+        ), exc.code or 500
     return jsonify({"error": code, "message": exc.description or exc.name}), exc.code or 500
 
 
@@ -127,8 +132,9 @@ def unexpected_error(exc: Exception):
     log.exception("unexpected error on %s %s", request.method, request.path)
     if wants_json():
         return jsonify({"error": "internal", "message": _("Erreur interne, réessayez.")}), 500
-    return render_template("error.html", status=500, code="internal",
-                           message=_("Erreur interne, réessayez.")), 500
+    return render_template(
+        "error.html", status=500, code="internal", message=_("Erreur interne, réessayez.")
+    ), 500
 
 
 def register_error_handlers(app: Flask) -> None:

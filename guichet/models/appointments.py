@@ -19,9 +19,7 @@ APPOINTMENT_STATUSES = ("booked", "checked_in", "seen", "no_show", "cancelled")
 class Appointment(Base):
     __tablename__ = "appointments"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('booked', 'checked_in', 'seen', 'no_show', 'cancelled')", name="status"
-        ),
+        CheckConstraint("status IN ('booked', 'checked_in', 'seen', 'no_show', 'cancelled')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
