@@ -4,6 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # Reinstall whenever pyproject.toml changes.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Test-only JavaScript tools (axe-core for tests/browser), reinstalled when package*.json change.
+# Only `make test` installs them: `make run` never needs node.
+JS_FILES := $(wildcard package.json package-lock.json)
+JS_STAMP := $(if $(JS_FILES),node_modules/.installed-$(shell cat $(JS_FILES) | cksum | cut -d' ' -f1))
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
@@ -15,12 +19,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $@
 
+ifneq ($(JS_STAMP),)
+$(JS_STAMP): $(JS_FILES)
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "WARNING: npm not found: axe-core not installed, the browser tests will be skipped" >&2; \
+	elif [ -f package-lock.json ]; then \
+	  npm ci --no-audit --no-fund && rm -f node_modules/.installed-* && touch $@; \
+	else \
+	  npm install --no-audit --no-fund && rm -f node_modules/.installed-* && touch $@; \
+	fi
+endif
+
 run: $(STAMP)
 	$(BIN)/guichet db upgrade
 	$(BIN)/guichet demo
 	$(BIN)/guichet serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(JS_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -31,4 +46,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/api_latency.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) instance node_modules .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,245 @@
+"""Browser fixtures: a live `guichet serve` on the demo site, Debian's Chromium driven by Playwright.
+
+Playwright cannot download its own browsers here, so the tests use /usr/bin/chromium (`.ci/run`
+installs it with apt-get) and axe-core from node_modules (`make test` runs `npm ci`). When either is
+missing every browser test is skipped with a banner at the end of the run, or fails when
+GUICHET_TEST_REQUIRE_SERVICES=1 (CI).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = REPO / "docs" / "screenshots"
+DEFAULT_VIEWPORT = (1280, 800)
+REQUIRE = os.environ.get("GUICHET_TEST_REQUIRE_SERVICES") == "1"
+STARTUP_TIMEOUT_S = 30.0
+
+_not_run: set[str] = set()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "viewport(width, height): browser viewport of the `page` fixture (default 1280x800)"
+    )
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    if _not_run:
+        tr = terminalreporter
+        tr.section("BROWSER TESTS NOT RUN", sep="!", red=True, bold=True)
+        for why in sorted(_not_run):
+            tr.write_line(f"SKIPPED every browser test: {why}", red=True, bold=True)
+        tr.write_line("CI (.ci/run) installs Chromium; `make test` installs axe-core with npm.", bold=True)
+
+
+def _missing_prerequisite() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    if not AXE_JS.exists():
+        return f"{AXE_JS.relative_to(REPO)} is missing (run `make test`, or `npm ci`)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        return f"the playwright Python package is missing: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _browser_prerequisites() -> None:
+    """Runs first (before the server starts): skip every browser test, or fail in CI, without them."""
+    why = _missing_prerequisite()
+    if why is None:
+        return
+    if REQUIRE:
+        pytest.fail(f"browser tests required but cannot run: {why}")
+    _not_run.add(why)
+    pytest.skip(f"browser tests cannot run: {why}")
+
+
+# --- the live server --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    kiosk_token: str
+    agent_token: str
+    db_url: str
+    env: dict[str, str]
+    log_path: Path
+
+    def cli(self, *args: str, input: str | None = None) -> str:
+        """Run `guichet ARGS` against the same database; return its stdout (raises on failure)."""
+        return _guichet(self.env, *args, input=input)
+
+
+def _guichet(env: dict[str, str], *args: str, input: str | None = None) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "guichet.cli", *args],
+        env=env,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"guichet {' '.join(args)} exited {proc.returncode}\n"
+            f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+        )
+    return proc.stdout
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError as exc:
+        return f"(no server log: {exc})"
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    last = "no answer yet"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"guichet serve exited with {proc.returncode} before answering.\n"
+                f"--- server log (tail) ---\n{_tail(log_path)}"
+            )
+        try:
+            with urllib.request.urlopen(f"{url}/api/v1/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+                last = f"HTTP {resp.status}"
+        except (urllib.error.URLError, OSError) as exc:
+            last = str(exc)
+        time.sleep(0.1)
+    raise RuntimeError(
+        f"guichet serve did not answer {url}/api/v1/health within {STARTUP_TIMEOUT_S:.0f}s ({last}).\n"
+        f"--- server log (tail) ---\n{_tail(log_path)}"
+    )
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    _browser_prerequisites: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """`guichet serve` on a free port with a fresh SQLite database holding the demo site."""
+    workdir = tmp_path_factory.mktemp("live-server")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    db_url = f"sqlite:///{workdir / 'guichet.db'}"
+    # The developer's own GUICHET_* settings (a Redis URL, a production env...) must not leak in.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GUICHET_") or "_TEST_" in k}
+    env.update(
+        GUICHET_ENV="development",
+        GUICHET_DATABASE_URL=db_url,
+        GUICHET_PUBLIC_URL=url,
+        GUICHET_PRINTER_URL="virtual://",
+        PYTHONUNBUFFERED="1",
+    )
+    _guichet(env, "db", "upgrade")
+    _guichet(env, "demo")
+    kiosk_token = _guichet(
+        env, "token", "create", "--kind", "kiosk", "--site", "demo", "--device", "Borne test"
+    ).strip()
+    agent_token = _guichet(env, "token", "create", "--kind", "agent", "--user", "manager").strip()
+
+    log_path = workdir / "server.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "guichet.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_healthy(url, proc, log_path)
+        yield LiveServer(url, kiosk_token, agent_token, db_url, env, log_path)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+# --- the browser ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser(_browser_prerequisites: None):  # type: ignore[no-untyped-def]
+    """One headless Debian Chromium for the whole run."""
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    try:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        pw.stop()
+
+
+@pytest.fixture
+def page(browser, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """A fresh context and page per test: French locale, viewport from @pytest.mark.viewport(w, h)."""
+    marker = request.node.get_closest_marker("viewport")
+    width, height = (marker.args[0], marker.args[1]) if marker else DEFAULT_VIEWPORT
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="fr-FR", timezone_id="Europe/Paris"
+    )
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def save_screenshot(pg, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """Save the whole page as docs/screenshots/NAME.png (the folder is created) and return the path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    pg.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture
+def screenshot() -> Callable[..., Path]:
+    """`screenshot(page, "home")` writes docs/screenshots/home.png."""
+    return save_screenshot
