@@ -29,6 +29,11 @@ def ticket_room(token: str) -> str:
     return f"ticket:{token}"
 
 
+def queue_room(site_id: int, service_code: str) -> str:
+    """Phones following a waiting ticket hear when their service's queue moves."""
+    return f"queue:{site_id}:{service_code}"
+
+
 class Hub:
     """Publishes committed domain events to Socket.IO rooms; never raises into the caller."""
 
@@ -44,5 +49,8 @@ class Hub:
                     self.sio.emit(
                         ev.name, ev.payload, to=ticket_room(ev.tracking_token), namespace=TRACK_NAMESPACE
                     )
+                if ev.name == "queue_changed" and "service" in ev.payload:
+                    room = queue_room(ev.site_id, ev.payload["service"])
+                    self.sio.emit(ev.name, {}, to=room, namespace=TRACK_NAMESPACE)
             except Exception:  # a broken broker must not turn a committed action into an error
                 log.exception("could not publish %s", ev.name)

@@ -13,9 +13,17 @@ import re
 from typing import Any
 
 from flask import current_app, session
-from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, disconnect, emit, join_room
+from flask_socketio import (
+    ConnectionRefusedError,
+    Namespace,
+    SocketIO,
+    disconnect,
+    emit,
+    join_room,
+    leave_room,
+)
 
-from .realtime import TRACK_NAMESPACE, ticket_room
+from .realtime import TRACK_NAMESPACE, queue_room, ticket_room
 from .services import tickets
 from .services.errors import NotFound
 
@@ -27,6 +35,7 @@ TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 REFUSED = "unknown_ticket"
 UNAVAILABLE = "unavailable"
 _SESSION_KEY = "track_token"
+_QUEUE_KEY = "track_queue"
 
 
 def _token_from(auth: Any) -> str | None:
@@ -69,7 +78,19 @@ class TrackNamespace(Namespace):
         # Per-connection copy kept by Flask-SocketIO (manage_session): never written to a cookie.
         session[_SESSION_KEY] = token
         join_room(ticket_room(token))
+        self._follow_queue(token)
         emit("snapshot", status)
+
+    def _follow_queue(self, token: str) -> None:
+        """Join the room of the ticket's current queue (it changes on a transfer to another service)."""
+        queue = tickets.queue_of(current_app.extensions["guichet"], token)
+        room = queue_room(*queue) if queue else None
+        previous = session.get(_QUEUE_KEY)
+        if previous and previous != room:
+            leave_room(previous)
+        if room:
+            join_room(room)
+        session[_QUEUE_KEY] = room
 
     def on_refresh(self, _data: Any = None) -> None:
         token = session.get(_SESSION_KEY)
@@ -84,6 +105,8 @@ class TrackNamespace(Namespace):
             # The ticket was purged while followed: drop the client, whose HTTP check then says so.
             disconnect()
             return
+        if status.get("status") == "waiting":
+            self._follow_queue(token)
         emit("snapshot", status)
 
 

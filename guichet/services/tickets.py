@@ -440,6 +440,17 @@ def _transfer(s: Session, t: Ticket, actor: Actor, now: datetime, params: dict[s
     return new
 
 
+def queue_of(ctx: Context, token: str) -> tuple[int, str] | None:
+    """(site id, service code) of the queue a tracked ticket stands in, for its phone's room."""
+    with ctx.db.session() as s:
+        row = s.execute(
+            select(Ticket.site_id, Service.code)
+            .join(Service, Service.id == Ticket.service_id)
+            .where(Ticket.tracking_token == token)
+        ).first()
+        return (row[0], row[1]) if row else None
+
+
 def public_status(ctx: Context, token: str) -> dict[str, Any]:
     """What anyone holding the ticket's link may see: number, state, place and estimate only."""
     if not token or len(token) > 64:
