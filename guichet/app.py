@@ -6,9 +6,10 @@ import logging
 
 from flask import Flask, request
 from flask_babel import Babel
+from flask_socketio import SocketIO
 
 from .db import Database
-from .realtime import Hub, socketio
+from .realtime import Hub
 from .services.context import Context
 from .settings import Settings, load_settings
 
@@ -48,6 +49,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     Babel(app, locale_selector=_locale)
 
     db = Database(settings.database_url, pool_size=settings.db_pool_size, echo=settings.sql_echo)
+    # One Socket.IO server per app (Flask-SocketIO keeps options such as the message queue
+    # on its object, so a shared module-level instance would leak them between apps).
+    socketio = SocketIO()
     socketio.init_app(
         app,
         async_mode="threading",
@@ -62,6 +66,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     register_tracking(socketio)
 
+    from kiosk import bp as kiosk_bp
+    from printer import Spooler
+
     from .api import bp as api_bp
     from .api.errors import register_error_handlers
     from .enrolment import bp as enrolment_bp
@@ -70,5 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(enrolment_bp)
+    app.register_blueprint(kiosk_bp)
+    app.extensions["guichet_spooler"] = Spooler()
     register_error_handlers(app)
     return app

@@ -33,9 +33,8 @@ def main() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
     """Serve the web application and Socket.IO in one process."""
-    from .realtime import socketio
-
     app, ctx = _context()
+    socketio = app.extensions["socketio"]
     click.echo(f"Guichet on http://{host}:{port}/ (database: {ctx.db.dialect})", err=True)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
 

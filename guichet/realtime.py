@@ -14,8 +14,6 @@ from .services.context import Event
 
 log = logging.getLogger(__name__)
 
-socketio = SocketIO()
-
 # Namespaces that hear about a site's queue; each feature package registers its own handlers.
 SITE_NAMESPACES = ("/display", "/counter")
 TRACK_NAMESPACE = "/track"

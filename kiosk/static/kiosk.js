@@ -77,7 +77,7 @@
     if (onTicket) {
       countdownTimer = setInterval(function () {
         idleLeft -= 1;
-        $("#t-countdown").textContent = T.countdown.replace("%(s)s", Math.max(idleLeft, 0));
+        $("#t-countdown").textContent = T.countdown.replace("{s}", Math.max(idleLeft, 0));
         if (idleLeft <= 0) goHome();
       }, 1000);
     } else {

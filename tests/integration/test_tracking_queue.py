@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from guichet.realtime import socketio
 from guichet.services import tickets
 
 NS = "/track"
@@ -20,7 +19,9 @@ def test_waiting_ticket_hears_when_the_ticket_ahead_is_called(app, ctx, client, 
     ahead = tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
     mine = tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
     other_queue = tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "ANTS")
-    tracker = socketio.test_client(app, namespace=NS, auth={"token": _token(mine)}, flask_test_client=client)
+    tracker = app.extensions["socketio"].test_client(
+        app, namespace=NS, auth={"token": _token(mine)}, flask_test_client=client
+    )
     assert _events(tracker) == ["snapshot"]
     called = tickets.call_next(ctx, world.actors["manager"], world.counters[3])  # counter 3 serves ANTS only
     assert called["id"] == other_queue["id"]

@@ -10,7 +10,6 @@ from sqlalchemy import update
 
 from guichet import tracking
 from guichet.models import Ticket
-from guichet.realtime import socketio
 from guichet.services import tickets
 
 NS = "/track"
@@ -31,7 +30,9 @@ def token_of(issued: dict) -> str:
 
 
 def follow(app, client, token):
-    return socketio.test_client(app, namespace=NS, auth={"token": token}, flask_test_client=client)
+    return app.extensions["socketio"].test_client(
+        app, namespace=NS, auth={"token": token}, flask_test_client=client
+    )
 
 
 def events(sio_client, name: str) -> list[dict]:
@@ -65,7 +66,7 @@ def test_a_valid_token_connects_and_receives_the_public_snapshot(app, ctx, clien
     ids=["no-auth", "empty", "null", "number", "list", "blank", "short", "long", "bad-chars", "unknown"],
 )
 def test_unknown_or_malformed_tokens_are_refused_and_learn_nothing(app, client, world, auth) -> None:
-    tracker = socketio.test_client(app, namespace=NS, auth=auth, flask_test_client=client)
+    tracker = app.extensions["socketio"].test_client(app, namespace=NS, auth=auth, flask_test_client=client)
     assert not tracker.is_connected(NS)
     assert tracker.queue == []  # not even a snapshot slipped out before the refusal
 
@@ -110,7 +111,9 @@ def test_a_recall_reaches_the_tracker_as_a_new_call(app, ctx, client, world) -> 
     assert call["recall"] is True and call["counter"] == 2
 
 
-def test_a_tracker_of_ticket_b_hears_nothing_of_ticket_a_but_an_empty_queue_hint(app, ctx, client, world) -> None:
+def test_a_tracker_of_ticket_b_hears_nothing_of_ticket_a_but_an_empty_queue_hint(
+    app, ctx, client, world
+) -> None:
     first = tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
     second = tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
     tracker_a = follow(app, client, token_of(first))
