@@ -77,6 +77,10 @@ Logins (password for all: {DEMO_PASSWORD}; demo only):""")
     click.echo("\nAPI tokens (new on each run; the previous demo tokens are revoked):")
     for name, token in report.tokens.items():
         click.echo(f"  {name:<10} {token}")
+    click.echo("\nOpening hours: Mon-Fri 08:30-12:30 and 13:30-17:30, Sat 09:00-12:00 (Europe/Paris);")
+    click.echo(
+        "the kiosk shows its closed screen outside them. Keep it open: guichet site hours demo --clear"
+    )
     click.echo("\nOne-time links to enrol this browser as the demo kiosk and display (valid 24 h):")
     for kind, link in report.enrolments.items():
         click.echo(f"  {kind:<10} {link}")
@@ -100,17 +104,44 @@ def device() -> None:
 @click.option("--site", "site_slug", required=True)
 @click.option("--kind", type=click.Choice(["kiosk", "display"]), required=True)
 @click.option("--name", "device_name", required=True, help="Device name, created if new")
-def device_enroll(site_slug: str, kind: str, device_name: str) -> None:
+@click.option("--printer-url", help="The kiosk's own printer (default: GUICHET_PRINTER_URL)")
+def device_enroll(site_slug: str, kind: str, device_name: str, printer_url: str | None) -> None:
     """Print a one-time link (valid 24 h) that makes the browser opening it this device."""
-    from .services.devices import create_enrolment
+    from .services.devices import create_enrolment, set_printer_url
     from .services.errors import DomainError
 
     _app, ctx = _context()
     try:
         code = create_enrolment(ctx, site_slug, kind, device_name)
+        if printer_url is not None:
+            set_printer_url(ctx, site_slug, device_name, printer_url)
     except DomainError as exc:
         raise click.ClickException(f"{exc.code} {exc.params}") from exc
     click.echo(f"{ctx.settings.public_url}/enroll/{code}")
+
+
+@main.group()
+def site() -> None:
+    """Sites."""
+
+
+@site.command("hours")
+@click.argument("site_slug")
+@click.option("--set", "specs", multiple=True, help='e.g. "mon-fri=08:30-12:30,13:30-17:30" (repeatable)')
+@click.option("--clear", is_flag=True, help="Remove every weekly range: the site is always open")
+def site_hours(site_slug: str, specs: tuple[str, ...], clear: bool) -> None:
+    """Replace the site's weekly opening hours (the kiosk closes outside them)."""
+    from .services.errors import DomainError
+    from .services.hours import set_weekly_hours
+
+    if not specs and not clear:
+        raise click.UsageError("give --set at least once, or --clear")
+    _app, ctx = _context()
+    try:
+        count = set_weekly_hours(ctx, site_slug, [] if clear else list(specs))
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.code} {exc.params}") from exc
+    click.echo(f"{site_slug}: {count} weekly opening ranges", err=True)
 
 
 @main.group()

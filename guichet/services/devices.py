@@ -87,6 +87,20 @@ def enrol(ctx: Context, code: str) -> Enrolled:
     return Enrolled(token, kind, slug, name)
 
 
+def set_printer_url(ctx: Context, site_slug: str, name: str, url: str) -> None:
+    """Give one kiosk its own printer (an empty URL falls back to GUICHET_PRINTER_URL)."""
+
+    def work(s: Session, _events: list) -> None:
+        device = _device(s, ctx, site_slug, "kiosk", name)
+        device.config = (
+            {**(device.config or {}), "printer_url": url}
+            if url
+            else {k: v for k, v in (device.config or {}).items() if k != "printer_url"}
+        )
+
+    ctx.transact(work)
+
+
 def record_printer_state(ctx: Context, device_id: int, state: str, detail: str) -> None:
     """Remember the kiosk printer's last state so managers see an alert when it fails."""
 
