@@ -19,8 +19,13 @@ def _settings():
 def _context():
     from .app import create_app
 
+    from sqlalchemy import inspect
+
     app = create_app(_settings())
-    return app, app.extensions["guichet"]
+    ctx = app.extensions["guichet"]
+    if not inspect(ctx.db.engine).has_table("alembic_version"):
+        raise click.ClickException(f"no schema in {ctx.db.url}: run `guichet db upgrade` first")
+    return app, ctx
 
 
 @click.group()
