@@ -73,11 +73,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .api.errors import register_error_handlers
     from .enrolment import bp as enrolment_bp
     from .pages import bp as pages_bp
+    from .staff_pages import bp as staff_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(enrolment_bp)
     app.register_blueprint(kiosk_bp)
+    app.register_blueprint(staff_bp)
     app.extensions["guichet_spooler"] = Spooler()
     register_error_handlers(app)
     return app

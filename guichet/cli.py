@@ -17,9 +17,9 @@ def _settings():
 
 
 def _context():
-    from .app import create_app
-
     from sqlalchemy import inspect
+
+    from .app import create_app
 
     app = create_app(_settings())
     ctx = app.extensions["guichet"]

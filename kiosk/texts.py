@@ -101,7 +101,16 @@ def in_language(lang: str):  # type: ignore[no-untyped-def]
 
 
 def ticket_print(ticket: dict[str, Any], service_label: str, site: dict[str, Any], lang: str) -> TicketPrint:
-    """The printed ticket, in the visitor's language (call inside in_language(lang))."""
+    """The printed ticket, in the visitor's language (call inside in_language(lang)).
+
+    Thermal printers' code pages have no Arabic: right-to-left tickets keep the number, QR code and
+    a French fallback line (printer/layout.py drops lines it cannot print).
+    """
+    rtl = lang in RTL
+    priority = _("PRIORITAIRE") if ticket.get("priority") else None
+    if rtl and priority:
+        with force_locale("fr"):
+            priority = _("PRIORITAIRE")
     return TicketPrint(
         site_name=site["name"],
         number=ticket["number"],
@@ -112,9 +121,10 @@ def ticket_print(ticket: dict[str, Any], service_label: str, site: dict[str, Any
         tracking_url=ticket["tracking_url"],
         qr_caption=_("Suivez votre attente sur votre téléphone"),
         privacy_text=_("Ce ticket ne contient aucune donnée personnelle."),
-        priority_text=_("PRIORITAIRE") if ticket.get("priority") else None,
+        priority_text=priority,
         footer=site.get("address") or None,
-        rtl=lang in RTL,
+        rtl=rtl,
+        latin_fallback=ticket["service_label"] if rtl else None,
     )
 
 

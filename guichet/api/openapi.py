@@ -177,6 +177,13 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/printers": {
+                "get": {
+                    "summary": "Kiosk printers and their last known state, alerts first (managers)",
+                    "security": SECURED,
+                    "responses": {"200": _json({"type": "object"}, "Kiosks"), **_errors(401, 403)},
+                }
+            },
             "/tickets/{ticket_id}/{action}": {
                 "post": {
                     "summary": "Apply a counter action to a ticket",

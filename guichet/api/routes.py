@@ -8,7 +8,7 @@ from flask import Response, jsonify, request
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from ..services import sites, tickets
+from ..services import devices, sites, tickets
 from ..services.errors import NotFound
 from . import bp
 from .auth import actor, ctx, public, requires
@@ -87,3 +87,9 @@ def ticket_action(ticket_id: int, action: str):
         raise NotFound("unknown_action", action=action)
     body = parse(model)
     return jsonify(tickets.act(ctx(), actor(), ticket_id, action, body.model_dump(exclude_none=True)))
+
+
+@bp.get("/printers")
+@requires("manager", "admin")
+def printers():
+    return jsonify({"kiosks": devices.kiosk_printers(ctx(), actor())})

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from ..models import Device, EnrollmentCode, Site
 from .accounts import create_device_token, hash_token
-from .context import Context
-from .errors import Invalid, NotFound
+from .context import Actor, Context
+from .errors import Forbidden, Invalid, NotFound
 
 ENROLMENT_TTL = timedelta(hours=24)
 
@@ -111,3 +111,28 @@ def record_printer_state(ctx: Context, device_id: int, state: str, detail: str) 
             device.printer_checked_at = ctx.clock()
 
     ctx.transact(work)
+
+
+def kiosk_printers(ctx: Context, actor: Actor) -> list[dict[str, object]]:
+    """Every kiosk the manager oversees with its printer's last known state (alerts first)."""
+    if not actor.is_user or actor.role not in ("manager", "admin"):
+        raise Forbidden("role", role=actor.role)
+    with ctx.db.session() as s:
+        stmt = select(Device, Site.slug).join(Site, Site.id == Device.site_id).where(Device.kind == "kiosk")
+        if actor.site_id is not None:
+            stmt = stmt.where(Device.site_id == actor.site_id)
+        rows = s.execute(stmt.order_by(Site.slug, Device.name)).all()
+        items = [
+            {
+                "id": d.id,
+                "site": slug,
+                "name": d.name,
+                "printer": str((d.config or {}).get("printer_url") or ctx.settings.printer_url),
+                "state": d.printer_state or "unknown",
+                "detail": d.printer_detail or "",
+                "checked_at": d.printer_checked_at.isoformat() if d.printer_checked_at else None,
+                "alert": d.printer_state == "error",
+            }
+            for d, slug in rows
+        ]
+    return sorted(items, key=lambda i: not i["alert"])

@@ -172,3 +172,17 @@ def test_a_kiosk_cannot_read_another_kiosks_print_job(client, ctx, world) -> Non
     assert (
         other.get(f"/kiosk/test/print-jobs/{job}", headers={"Accept": "application/json"}).status_code == 404
     )
+
+
+def test_printed_ticket_is_in_the_visitors_language(client, ctx, world) -> None:
+    from printer import virtual_printer
+
+    enrol(client, ctx)
+    csrf = csrf_of(client, "test")
+    response = take(client, csrf, lang="es")
+    assert response.status_code == 201 and not response.json["wait_text"].startswith("Attente")
+    spooler = client.application.extensions["guichet_spooler"]
+    job = spooler.wait(response.json["print"]["job"], timeout=10)
+    assert job is not None and job.state == "printed"
+    assert job.ticket.wait_text == response.json["wait_text"]  # paper and screen say the same
+    assert virtual_printer().recent()[-1].number == response.json["ticket"]["number"]

