@@ -8,21 +8,6 @@ from sqlalchemy import select
 from guichet.models import TicketEvent
 
 
-@pytest.fixture(autouse=True)
-def _no_server_error(app, request):
-    """Whatever a test sends, the API never answers 500."""
-    statuses: list[int] = []
-
-    @app.after_request
-    def record(response):  # type: ignore[no-untyped-def]
-        statuses.append(response.status_code)
-        return response
-
-    yield
-    if request.node.get_closest_marker("xfail") is None:
-        assert 500 not in statuses, f"a request answered 500: {statuses}"
-
-
 def issue(client, world, service: str = "CAF") -> dict:  # type: ignore[no-untyped-def]
     response = client.post(f"/api/v1/sites/{world.slug}/tickets", json={"service": service},
                            headers=world.auth("kiosk"))

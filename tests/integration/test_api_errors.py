@@ -10,21 +10,6 @@ from sqlalchemy import func, select
 from guichet.models import Ticket
 
 
-@pytest.fixture(autouse=True)
-def _no_server_error(app, request):
-    """Whatever a test sends, the API never answers 500."""
-    statuses: list[int] = []
-
-    @app.after_request
-    def record(response):  # type: ignore[no-untyped-def]
-        statuses.append(response.status_code)
-        return response
-
-    yield
-    if request.node.get_closest_marker("xfail") is None:
-        assert 500 not in statuses, f"a request answered 500: {statuses}"
-
-
 def post_raw(client, world, url: str, data: bytes | str, who: str = "agent"):  # type: ignore[no-untyped-def]
     return client.post(url, data=data, content_type="application/json", headers=world.auth(who))
 
