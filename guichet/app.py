@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, request
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_socketio import SocketIO
 
 from .db import Database
@@ -14,6 +14,7 @@ from .services.context import Context
 from .settings import Settings, load_settings
 
 LANGUAGES = ("fr", "en", "ar", "es", "pt")
+RTL_LANGUAGES = {"ar"}
 
 
 def _locale() -> str:
@@ -82,4 +83,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(staff_bp)
     app.extensions["guichet_spooler"] = Spooler()
     register_error_handlers(app)
+
+    @app.context_processor
+    def page_language() -> dict[str, object]:
+        # Every page declares its language and direction (Arabic is right to left).
+        lang = str(get_locale() or "fr")
+        return {"page_lang": lang, "page_rtl": lang in RTL_LANGUAGES}
     return app

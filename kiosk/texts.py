@@ -11,6 +11,7 @@ from babel.dates import format_date, format_time
 from babel.dates import format_datetime as babel_format_datetime
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from qrcode.image.svg import SvgPathImage
 
 from guichet.core.estimate import wait_range_minutes
@@ -73,7 +74,7 @@ def position_text(position: int | None) -> str:
         return ""
     if position == 1:
         return _("Vous êtes le prochain dans la file.")
-    return _("%(num)s personnes avant vous.", num=position - 1)
+    return ngettext("%(num)s personne avant vous.", "%(num)s personnes avant vous.", position - 1)
 
 
 def spoken_number(number: str) -> str:
