@@ -30,6 +30,7 @@ $(JS_STAMP): $(JS_FILES)
 	fi
 endif
 
+run: export GUICHET_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(BIN)/guichet db upgrade
 	$(BIN)/guichet demo
