@@ -45,6 +45,24 @@ def messages() -> dict[str, str]:
         "held_by_other_agent": _("Le ticket %(number)s est pris en charge par un autre agent."),
         "unauthenticated": _("Authentification requise."),
         "csrf": _("Jeton CSRF manquant ou invalide : rechargez la page."),
+        "booking_not_found": _(
+            "Ce code de rendez-vous est inconnu. Vérifiez-le ou adressez-vous à l'accueil."
+        ),
+        "booking_code_malformed": _(
+            "Un code de rendez-vous compte 8 lettres et chiffres. Vérifiez-le ou adressez-vous à l'accueil."
+        ),
+        "booking_too_early": _(
+            "Il est trop tôt pour enregistrer ce rendez-vous. "
+            "Revenez un peu plus tard ou adressez-vous à l'accueil."
+        ),
+        "booking_other_day": _("Ce rendez-vous n'est pas prévu aujourd'hui. Adressez-vous à l'accueil."),
+        "booking_not_active": _(
+            "Ce rendez-vous a été annulé ou n'est plus valable. Adressez-vous à l'accueil."
+        ),
+        "unknown_priority_reason": _("Motif de priorité inconnu."),
+        "print_job_not_found": _("Impression inconnue."),
+        "enrolment_invalid": _("Lien d'enregistrement invalide"),
+        "not_found": _("Introuvable"),
         "invalid_json": _("Le corps de la requête doit être un objet JSON."),
         "validation": _("Données invalides."),
     }

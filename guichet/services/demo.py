@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -414,6 +414,9 @@ def _todays_appointments(s: Session, _events: list) -> list[tuple[str, str, str]
     rows = list(existing)
     if not rows:
         start = now.replace(second=0, microsecond=0) + timedelta(minutes=10 - now.minute % 10)
+        # Keep both on today's local date, so they can be checked in even late in the evening.
+        local_now = now.astimezone(zone)
+        last = datetime.combine(local_now.date(), time(23, 59), tzinfo=zone).astimezone(UTC)
         for offset, code in ((0, "EXPERT_CAF"), (30, "EXPERT_IMPOTS")):
             service = s.scalar(select(Service).where(Service.site_id == site.id, Service.code == code))
             assert service is not None
@@ -421,7 +424,7 @@ def _todays_appointments(s: Session, _events: list) -> list[tuple[str, str, str]
                 site_id=site.id,
                 service_id=service.id,
                 expert_id=expert.id if expert else None,
-                starts_at=start + timedelta(minutes=offset),
+                starts_at=min(start + timedelta(minutes=offset), last),
                 duration_min=30,
                 code=new_booking_code(),
                 status="booked",
