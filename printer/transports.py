@@ -58,13 +58,17 @@ class TcpTransport:
 
     def _connect(self, deadline: float) -> socket.socket:
         try:
-            return socket.create_connection((self.host, self.port), timeout=_remaining(deadline))
+            sock = socket.create_connection((self.host, self.port), timeout=_remaining(deadline))
         except TimeoutError as exc:
             raise PrinterError("offline", f"no answer to connect on port {self.port}") from exc
         except OSError as exc:
             raise PrinterError(
                 "offline", f"cannot connect on port {self.port}: {exc.strerror or exc}"
             ) from exc
+        # Ticket then a 3-byte status request: without this, Nagle's algorithm holds the request
+        # until the printer's delayed ACK (~40 ms per ticket, measured by bench/kiosk_latency.py).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
 
     @staticmethod
     def _ask(sock: socket.socket, request: bytes, deadline: float) -> int | None:
