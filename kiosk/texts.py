@@ -9,9 +9,8 @@ from zoneinfo import ZoneInfo
 import qrcode
 from babel.dates import format_date, format_time
 from babel.dates import format_datetime as babel_format_datetime
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from qrcode.image.svg import SvgPathImage
 
 from guichet.core.estimate import wait_range_minutes
