@@ -89,4 +89,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Every page declares its language and direction (Arabic is right to left).
         lang = str(get_locale() or "fr")
         return {"page_lang": lang, "page_rtl": lang in RTL_LANGUAGES}
+
     return app

@@ -20,7 +20,13 @@ bp = Blueprint(
 )
 
 KIOSK_ROLES = ("kiosk", "agent", "expert", "manager", "admin")
+# The CMI priority is the law (CASF L241-3); other categories are the site's choice (settings).
 DEFAULT_PRIORITY_REASONS = ("cmi", "pregnancy")
+
+
+def _priority_reasons(state: dict[str, Any]) -> tuple[str, ...]:
+    reasons = tuple(state["site"].get("priority_reasons") or DEFAULT_PRIORITY_REASONS)
+    return reasons if "cmi" in reasons else ("cmi", *reasons)
 
 
 class IssueBody(BaseModel):
@@ -91,7 +97,7 @@ def page(slug: str):
                     else texts.next_opening_text(sv["next_opening"], site["timezone"]),
                 }
             )
-        reasons = DEFAULT_PRIORITY_REASONS
+        reasons = _priority_reasons(state)
         priority = [{"code": r, "label": texts.priority_label(r)} for r in reasons]
         closed_text = "" if site["open"] else texts.next_opening_text(site["next_opening"], site["timezone"])
         cookie = request.cookies.get(DEVICE_COOKIE, "")
@@ -142,7 +148,7 @@ def issue(slug: str):
     if not service["open"]:
         raise DomainError("service_closed", service=body.service, next_opening=service["next_opening"] or "")
     reason = body.priority_reason
-    if reason is not None and reason not in DEFAULT_PRIORITY_REASONS:
+    if reason is not None and reason not in _priority_reasons(state):
         raise DomainError("unknown_priority_reason", reason=reason)
     ticket = tickets.issue_ticket(
         ctx(), actor(), slug, body.service, priority=reason is not None, priority_reason=reason

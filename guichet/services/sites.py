@@ -146,6 +146,7 @@ def list_services(
                 "open": site_open,
                 "next_opening": site_next.isoformat() if site_next else None,
                 "hours": weekly_hours(site_calendar[0]),
+                "priority_reasons": list((site.settings or {}).get("priority_reasons", [])),
             },
             "services": items,
         }

@@ -186,3 +186,18 @@ def test_printed_ticket_is_in_the_visitors_language(client, ctx, world) -> None:
     assert job is not None and job.state == "printed"
     assert job.ticket.wait_text == response.json["wait_text"]  # paper and screen say the same
     assert virtual_printer().recent()[-1].number == response.json["ticket"]["number"]
+
+
+def test_priority_reasons_are_a_site_choice_but_the_legal_cmi_is_always_offered(client, ctx, world) -> None:
+    from guichet.models import Site
+
+    def choose(s, _events):  # type: ignore[no-untyped-def]
+        s.get(Site, world.site_id).settings = {"priority_reasons": ["elderly"]}
+
+    ctx.transact(choose)
+    enrol(client, ctx)
+    page = client.get("/kiosk/test").get_data(as_text=True)
+    assert 'data-priority="elderly"' in page and 'data-priority="cmi"' in page
+    assert 'data-priority="pregnancy"' not in page
+    assert take(client, csrf_of(client), priority_reason="pregnancy").status_code == 409
+    assert take(client, csrf_of(client), priority_reason="elderly").status_code == 201
