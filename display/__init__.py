@@ -1,5 +1,5 @@
-"""Waiting-room display: calls pushed over Socket.IO namespace /display (built in the display issue).
+"""Waiting-room display: calls pushed over Socket.IO namespace /display, seen and heard."""
 
-The realtime hub (guichet.realtime) already publishes `ticket_called` and `queue_changed` to the
-site's room after each commit.
-"""
+from .views import bp
+
+__all__ = ["bp"]

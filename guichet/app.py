@@ -63,10 +63,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["guichet"] = Context(db=db, settings=settings, publish=hub.publish)
     app.extensions["guichet_hub"] = hub
 
+    from .display_socket import register as register_display
     from .tracking import register as register_tracking
 
     register_tracking(socketio)
+    register_display(socketio)
 
+    from display import bp as display_bp
     from kiosk import bp as kiosk_bp
     from printer import Spooler
 
@@ -80,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(pages_bp)
     app.register_blueprint(enrolment_bp)
     app.register_blueprint(kiosk_bp)
+    app.register_blueprint(display_bp)
     app.register_blueprint(staff_bp)
     app.extensions["guichet_spooler"] = Spooler()
     register_error_handlers(app)

@@ -86,7 +86,7 @@ Logins (password for all: {DEMO_PASSWORD}; demo only):""")
     click.echo(
         "the kiosk shows its closed screen outside them. Keep it open: guichet site hours demo --clear"
     )
-    click.echo("\nOne-time link to enrol this browser as the demo kiosk (valid 24 h):")
+    click.echo("\nOne-time links to enrol this browser as the demo kiosk or display (valid 24 h):")
     for kind, link in report.enrolments.items():
         click.echo(f"  {kind:<10} {link}")
     if report.appointments:

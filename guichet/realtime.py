@@ -15,7 +15,8 @@ from .services.context import Event
 log = logging.getLogger(__name__)
 
 # Namespaces that hear about a site's queue; each feature package registers its own handlers.
-SITE_NAMESPACES = ("/display", "/counter")
+DISPLAY_NAMESPACE = "/display"
+SITE_NAMESPACES = (DISPLAY_NAMESPACE, "/counter")
 TRACK_NAMESPACE = "/track"
 
 
@@ -25,6 +26,11 @@ def site_room(site_id: int) -> str:
 
 def ticket_room(token: str) -> str:
     return f"ticket:{token}"
+
+
+def display_service_room(site_id: int, service_code: str) -> str:
+    """Screens that show only some services join one room per service (and "*", site-wide news)."""
+    return f"display:{site_id}:{service_code}"
 
 
 def queue_room(site_id: int, service_code: str) -> str:
@@ -47,6 +53,10 @@ class Hub:
                     self.sio.emit(
                         ev.name, ev.payload, to=ticket_room(ev.tracking_token), namespace=TRACK_NAMESPACE
                     )
+                # Screens filtered on some services: one room per service, one for site-wide news.
+                code = ev.payload.get("service", "*")
+                room = display_service_room(ev.site_id, code)
+                self.sio.emit(ev.name, ev.payload, to=room, namespace=DISPLAY_NAMESPACE)
                 if ev.name == "queue_changed" and "service" in ev.payload:
                     room = queue_room(ev.site_id, ev.payload["service"])
                     self.sio.emit(ev.name, {}, to=room, namespace=TRACK_NAMESPACE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from .schemas import ACTION_BODIES, Finish, IssueTicket, Transfer
+from .schemas import ACTION_BODIES, DisplayMessage, Finish, IssueTicket, Transfer
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 TICKET = {"$ref": "#/components/schemas/Ticket"}
@@ -107,6 +107,7 @@ def document() -> dict[str, Any]:
                 "IssueTicket": IssueTicket.model_json_schema(),
                 "Transfer": Transfer.model_json_schema(),
                 "Finish": Finish.model_json_schema(),
+                "DisplayMessage": DisplayMessage.model_json_schema(),
             },
         },
         "paths": {
@@ -174,6 +175,23 @@ def document() -> dict[str, Any]:
                         "200": _json(TICKET, "The called ticket"),
                         "204": {"description": "Nothing waits for this counter"},
                         **_errors(401, 403, 404, 409),
+                    },
+                }
+            },
+            "/sites/{slug}/display-message": {
+                "put": {
+                    "summary": "Set the information message of the site's waiting-room screens (managers)",
+                    "security": SECURED,
+                    "parameters": [_path_param("slug")],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/DisplayMessage"}}
+                        },
+                    },
+                    "responses": {
+                        "200": _json({"type": "object"}, "The message as stored"),
+                        **_errors(400, 401, 403, 404, 422),
                     },
                 }
             },

@@ -8,13 +8,13 @@ from flask import Response, jsonify, request
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from ..services import devices, sites, tickets
+from ..services import devices, display, sites, tickets
 from ..services.errors import NotFound
 from . import bp
 from .auth import actor, ctx, public, requires
 from .errors import InvalidJson
 from .openapi import document
-from .schemas import ACTION_BODIES, Empty, IssueTicket
+from .schemas import ACTION_BODIES, DisplayMessage, Empty, IssueTicket
 
 STAFF = ("agent", "expert", "manager", "admin")
 
@@ -93,3 +93,10 @@ def ticket_action(ticket_id: int, action: str):
 @requires("manager", "admin")
 def printers():
     return jsonify({"kiosks": devices.kiosk_printers(ctx(), actor())})
+
+
+@bp.put("/sites/<slug>/display-message")
+@requires("manager", "admin")
+def display_message(slug: str):
+    body = parse(DisplayMessage)
+    return jsonify({"message": display.set_message(ctx(), actor(), slug, body.message)})

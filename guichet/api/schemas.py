@@ -31,6 +31,10 @@ class Finish(Body):
     note: str | None = Field(None, max_length=2000)
 
 
+class DisplayMessage(Body):
+    message: str = Field(max_length=280, description="Shown on the site's screens; empty to remove")
+
+
 class Empty(Body):
     pass
 

@@ -157,6 +157,13 @@ def create_device_token(ctx: Context, device_id: int, label: str = "") -> str:
     return ctx.transact(work)
 
 
+def device_config(ctx: Context, device_id: int) -> dict[str, object]:
+    """A device's configuration (a display's filters and languages, a kiosk's printer...)."""
+    with ctx.db.session() as s:
+        device = s.get(Device, device_id)
+        return dict(device.config or {}) if device else {}
+
+
 def resolve_token(ctx: Context, token: str, now: datetime) -> Actor | None:
     """The actor behind a bearer token, or None when unknown, revoked or its owner disabled."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:

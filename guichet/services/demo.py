@@ -385,11 +385,9 @@ def load_demo(ctx: Context) -> DemoReport:
     }
     for kind, name in DEVICES:
         tokens[kind] = accounts.create_token(ctx, kind, site_slug="demo", device_name=name, label="demo")
-    # Only the kiosk has a page to enrol into so far; the display page comes with the display work.
     enrolments = {
         kind: f"{ctx.settings.public_url}/enroll/{devices.create_enrolment(ctx, 'demo', kind, name)}"
         for kind, name in DEVICES
-        if kind == "kiosk"
     }
     appointments = ctx.transact(_todays_appointments)
     return DemoReport("demo", [(u, r) for u, r, _ in USERS], tokens, enrolments, appointments)
