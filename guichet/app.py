@@ -24,8 +24,8 @@ def _locale() -> str:
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         return asked
-    if request.path.startswith("/kiosk/"):
-        return "fr"
+    if request.path.startswith(("/kiosk/", "/display/")):
+        return "fr"  # public screens: French unless asked, whatever the browser's own language
     return request.accept_languages.best_match(LANGUAGES, default="fr")
 
 

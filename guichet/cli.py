@@ -125,6 +125,40 @@ def device_enroll(site_slug: str, kind: str, device_name: str, printer_url: str 
     click.echo(f"{ctx.settings.public_url}/enroll/{code}")
 
 
+@device.command("configure")
+@click.option("--site", "site_slug", required=True)
+@click.option("--name", "device_name", required=True)
+@click.option("--languages", help="Announcement languages of a display, e.g. fr,en")
+@click.option("--services", help="Service codes a display shows (default: every walk-in service)")
+@click.option("--counters", help="Counter numbers a display shows, e.g. 1,2,3")
+@click.option("--max-calls", type=click.IntRange(1, 20), help="Calls listed on a display")
+def device_configure(site_slug, device_name, languages, services, counters, max_calls) -> None:
+    """Set a display's languages and filters ("" clears an option)."""
+    from .services.devices import configure_display
+    from .services.errors import DomainError
+
+    def split(value: str | None) -> list[str] | None:
+        return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
+
+    changes: dict[str, object] = {}
+    for key, value in (("languages", split(languages)), ("services", split(services))):
+        if value is not None:
+            changes[key] = value
+    if counters is not None:
+        try:
+            changes["counters"] = [int(c) for c in split(counters) or []]
+        except ValueError as exc:
+            raise click.BadParameter("counters are numbers, e.g. 1,2,3") from exc
+    if max_calls is not None:
+        changes["max_calls"] = max_calls
+    _app, ctx = _context()
+    try:
+        config = configure_display(ctx, site_slug, device_name, changes)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.code} {exc.params}") from exc
+    click.echo(f"{device_name}: {config}", err=True)
+
+
 @main.group()
 def site() -> None:
     """Sites."""

@@ -101,6 +101,24 @@ def set_printer_url(ctx: Context, site_slug: str, name: str, url: str) -> None:
     ctx.transact(work)
 
 
+def configure_display(
+    ctx: Context, site_slug: str, name: str, changes: dict[str, object]
+) -> dict[str, object]:
+    """Update a display's configuration; an empty list removes that filter."""
+    allowed = {"languages", "services", "counters", "max_calls"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise Invalid("unknown_display_option", options=sorted(unknown))
+
+    def work(s: Session, _events: list) -> dict[str, object]:
+        device = _device(s, ctx, site_slug, "display", name)
+        config = {**(device.config or {}), **changes}
+        device.config = {k: v for k, v in config.items() if v not in ([], None)}
+        return dict(device.config)
+
+    return ctx.transact(work)
+
+
 def record_printer_state(ctx: Context, device_id: int, state: str, detail: str) -> None:
     """Remember the kiosk printer's last state so managers see an alert when it fails."""
 

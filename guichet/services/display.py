@@ -112,10 +112,12 @@ def snapshot(ctx: Context, site_id: int, config: dict[str, Any] | None) -> dict[
         calls = _recent_calls(s, site, now, filt, limit)
         peaks = _peaks(s, site, now)
     listing = sites.list_services(ctx, slug, level=None)
+    # Unfiltered screens show the walk-in (level 1) queues; a screen configured for expert services
+    # (an appointment waiting area) shows those.
     services = [
         {k: sv[k] for k in ("code", "label", "labels", "waiting", "estimated_wait_s", "open")}
         for sv in listing["services"]
-        if not filt["services"] or sv["code"] in filt["services"]
+        if (sv["code"] in filt["services"] if filt["services"] else sv["level"] == 1)
     ]
     info = listing["site"]
     return {

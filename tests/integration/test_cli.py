@@ -99,3 +99,18 @@ def test_demo_refuses_to_run_in_production(cli_env, monkeypatch) -> None:
     monkeypatch.setenv("GUICHET_SECRET_KEY", "s" * 40)
     result = runner.invoke(main, ["demo"])
     assert result.exit_code != 0 and "production" in result.output
+
+
+def test_device_configure_sets_a_displays_languages_and_filters(cli_env) -> None:
+    runner, url = cli_env
+    assert runner.invoke(main, ["demo"]).exit_code == 0
+    args = ["device", "configure", "--site", "demo", "--name", "Écran salle d'attente"]
+    ok = runner.invoke(main, [*args, "--languages", "fr,en", "--counters", "1,2", "--max-calls", "8"])
+    assert ok.exit_code == 0, ok.output
+    db = Database(url)
+    with db.session() as s:
+        config = s.scalar(select(Device.config).where(Device.kind == "display"))
+    db.dispose()
+    assert config == {"languages": ["fr", "en"], "counters": [1, 2], "max_calls": 8}
+    bad = runner.invoke(main, [*args, "--counters", "un,deux"])
+    assert bad.exit_code != 0 and "numbers" in bad.output
