@@ -26,7 +26,7 @@ EXTRACT = [
     "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-wrap", "--sort-by-file",
     "--project=Guichet", "--copyright-holder=Guichet",
 ]  # fmt: skip
-EXTRACT_INPUTS = ["guichet", "kiosk"]
+EXTRACT_INPUTS = ["guichet", "kiosk", "display"]
 # A %-format conversion: %(name)s, %(n)d, %(x).1f... (named ones are all this project uses).
 PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
 
@@ -103,6 +103,8 @@ def test_extraction_covers_python_and_jinja_templates(pot: Catalog) -> None:
     assert any(f.endswith(".py") for f in files), "no string extracted from Python: check babel.cfg"
     assert any(f.endswith(".html") for f in files), "no string extracted from templates: check babel.cfg"
     assert any(isinstance(m.id, (list, tuple)) for m in messages(pot)), "ngettext plurals not extracted"
+    for package in EXTRACT_INPUTS:
+        assert any(f.startswith(f"{package}/") for f in files), f"no string extracted from {package}/"
 
 
 @pytest.mark.parametrize("lang", LANGS)
