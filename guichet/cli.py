@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
 from .settings import SettingsError, load_settings
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """A refused operation ends the command with its code, never a traceback."""
+    from .core.errors import DomainError
+
+    try:
+        yield
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.code} {exc.params}") from exc
 
 
 def _settings():
@@ -113,15 +126,12 @@ def device() -> None:
 def device_enroll(site_slug: str, kind: str, device_name: str, printer_url: str | None) -> None:
     """Print a one-time link (valid 24 h) that makes the browser opening it this device."""
     from .services.devices import create_enrolment, set_printer_url
-    from .services.errors import DomainError
 
     _app, ctx = _context()
-    try:
+    with _reported():
         code = create_enrolment(ctx, site_slug, kind, device_name)
         if printer_url is not None:
             set_printer_url(ctx, site_slug, device_name, printer_url)
-    except DomainError as exc:
-        raise click.ClickException(f"{exc.code} {exc.params}") from exc
     click.echo(f"{ctx.settings.public_url}/enroll/{code}")
 
 
@@ -135,7 +145,6 @@ def device_enroll(site_slug: str, kind: str, device_name: str, printer_url: str 
 def device_configure(site_slug, device_name, languages, services, counters, max_calls) -> None:
     """Set a display's languages and filters ("" clears an option)."""
     from .services.devices import configure_display
-    from .services.errors import DomainError
 
     def split(value: str | None) -> list[str] | None:
         return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
@@ -152,10 +161,8 @@ def device_configure(site_slug, device_name, languages, services, counters, max_
     if max_calls is not None:
         changes["max_calls"] = max_calls
     _app, ctx = _context()
-    try:
+    with _reported():
         config = configure_display(ctx, site_slug, device_name, changes)
-    except DomainError as exc:
-        raise click.ClickException(f"{exc.code} {exc.params}") from exc
     click.echo(f"{device_name}: {config}", err=True)
 
 
@@ -170,16 +177,13 @@ def site() -> None:
 @click.option("--clear", is_flag=True, help="Remove every weekly range: the site is always open")
 def site_hours(site_slug: str, specs: tuple[str, ...], clear: bool) -> None:
     """Replace the site's weekly opening hours (the kiosk closes outside them)."""
-    from .services.errors import DomainError
     from .services.hours import set_weekly_hours
 
     if not specs and not clear:
         raise click.UsageError("give --set at least once, or --clear")
     _app, ctx = _context()
-    try:
+    with _reported():
         count = set_weekly_hours(ctx, site_slug, [] if clear else list(specs))
-    except DomainError as exc:
-        raise click.ClickException(f"{exc.code} {exc.params}") from exc
     click.echo(f"{site_slug}: {count} weekly opening ranges", err=True)
 
 
@@ -248,17 +252,14 @@ def user() -> None:
 def user_add(username, role, site_slug, display_name, email, password_stdin) -> None:
     """Create an agent account; the password is asked for (never an argument)."""
     from .services.accounts import add_user
-    from .services.errors import DomainError
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     _app, ctx = _context()
-    try:
+    with _reported():
         user_id = add_user(ctx, username, password, role, display_name, site_slug, email)
-    except DomainError as exc:
-        raise click.ClickException(f"{exc.code} {exc.params}") from exc
     click.echo(f"user {username} created (id {user_id})", err=True)
 
 
@@ -276,15 +277,12 @@ def token() -> None:
 def token_create(kind, username, site_slug, device_name, label) -> None:
     """Create a token and print only the token on stdout (it is stored hashed, shown once)."""
     from .services.accounts import create_token
-    from .services.errors import DomainError
 
     _app, ctx = _context()
-    try:
+    with _reported():
         value = create_token(
             ctx, kind, username=username, site_slug=site_slug, device_name=device_name, label=label
         )
-    except DomainError as exc:
-        raise click.ClickException(f"{exc.code} {exc.params}") from exc
     click.echo(value)
 
 
