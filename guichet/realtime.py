@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 # Namespaces that hear about a site's queue; each feature package registers its own handlers.
 DISPLAY_NAMESPACE = "/display"
 SITE_NAMESPACES = (DISPLAY_NAMESPACE, "/counter")
+PRIVATE_EVENTS = frozenset({"ticket_changed"})
 TRACK_NAMESPACE = "/track"
 
 
@@ -47,16 +48,20 @@ class Hub:
     def publish(self, events: list[Event]) -> None:
         for ev in events:
             try:
+                # A ticket's own step (start, finish...) is not news for the waiting-room screens:
+                # skipping them spares a fan-out to every display of the site.
+                screens = ev.name not in PRIVATE_EVENTS
                 for ns in SITE_NAMESPACES:
-                    self.sio.emit(ev.name, ev.payload, to=site_room(ev.site_id), namespace=ns)
+                    if screens or ns != DISPLAY_NAMESPACE:
+                        self.sio.emit(ev.name, ev.payload, to=site_room(ev.site_id), namespace=ns)
                 if ev.tracking_token:
                     self.sio.emit(
                         ev.name, ev.payload, to=ticket_room(ev.tracking_token), namespace=TRACK_NAMESPACE
                     )
-                # Screens filtered on some services: one room per service, one for site-wide news.
-                code = ev.payload.get("service", "*")
-                room = display_service_room(ev.site_id, code)
-                self.sio.emit(ev.name, ev.payload, to=room, namespace=DISPLAY_NAMESPACE)
+                if screens:
+                    # Screens filtered on some services: one room per service, one for site-wide news.
+                    room = display_service_room(ev.site_id, ev.payload.get("service", "*"))
+                    self.sio.emit(ev.name, ev.payload, to=room, namespace=DISPLAY_NAMESPACE)
                 if ev.name == "queue_changed" and "service" in ev.payload:
                     room = queue_room(ev.site_id, ev.payload["service"])
                     self.sio.emit(ev.name, {}, to=room, namespace=TRACK_NAMESPACE)

@@ -131,6 +131,13 @@ def _log(
     )
 
 
+WAITING_CHANGES = frozenset({Action.REQUEUE, Action.PARK, Action.UNPARK, Action.CANCEL, Action.TRANSFER})
+
+
+def _ticket_event(t: Ticket) -> Event:
+    return Event("ticket_changed", t.site_id, {"status": t.state}, t.tracking_token)
+
+
 def _queue_event(t: Ticket) -> Event:
     return Event("queue_changed", t.site_id, {"service": t.service.code}, t.tracking_token)
 
@@ -388,7 +395,9 @@ def act(
             _transition(s, t, act_, actor, now, **extra)
         if act_ == Action.RECALL:
             events.append(_called_event(t, recall=True))
-        events.append(_queue_event(result))
+        # Only steps that change who is waiting move the queues the screens show; the others
+        # (start, finish, recall, no-show) concern this ticket's phone and the counters alone.
+        events.append(_queue_event(result) if act_ in WAITING_CHANGES else _ticket_event(t))
         return ticket_json(ctx, result)
 
     return ctx.transact(work)

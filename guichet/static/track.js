@@ -310,6 +310,7 @@
     socket.on("connect", onOnline); // the server sends a snapshot on every (re)connection
     socket.on("snapshot", applySnapshot);
     socket.on("queue_changed", hint);
+    socket.on("ticket_changed", hint);
     socket.on("ticket_called", function (ev) {
       onCalled(ev);
       hint();

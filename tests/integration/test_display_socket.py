@@ -101,3 +101,24 @@ def test_managers_set_the_screens_message_and_others_cannot(app, ctx, client, wo
     assert received(display, "message_changed") == [{}]
     display.emit("refresh", namespace=NS)
     assert received(display, "snapshot")[0]["message"] == "Fermeture exceptionnelle à 16 h"
+
+
+def test_start_and_finish_reach_the_tickets_phone_but_not_the_screens(app, ctx, client, world) -> None:
+    issued = tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
+    tickets.call_next(ctx, world.actors["agent"], world.counters[2])
+    display = screen(app, client, world.tokens["display"])
+    token = issued["tracking_url"].rsplit("/", 1)[-1]
+    phone = app.extensions["socketio"].test_client(
+        app, namespace="/track", auth={"token": token}, flask_test_client=client
+    )
+    display.get_received(NS)
+    phone.get_received("/track")
+    tickets.act(ctx, world.actors["agent"], issued["id"], "start")
+    tickets.act(ctx, world.actors["agent"], issued["id"], "finish", {"outcome": "resolved"})
+    assert display.get_received(NS) == []
+    assert [
+        e["args"][0]["status"] for e in phone.get_received("/track") if e["name"] == "ticket_changed"
+    ] == [
+        "serving",
+        "done",
+    ]
