@@ -63,12 +63,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["guichet"] = Context(db=db, settings=settings, publish=hub.publish)
     app.extensions["guichet_hub"] = hub
 
+    from .counter_socket import register as register_counter
     from .display_socket import register as register_display
     from .tracking import register as register_tracking
 
     register_tracking(socketio)
     register_display(socketio)
+    register_counter(socketio)
 
+    from counters import bp as counters_bp
     from display import bp as display_bp
     from kiosk import bp as kiosk_bp
     from printer import Spooler
@@ -85,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(display_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(counters_bp)
     app.extensions["guichet_spooler"] = Spooler()
     register_error_handlers(app)
 

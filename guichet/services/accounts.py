@@ -188,3 +188,8 @@ def actor_for_user(ctx: Context, user_id: int) -> Actor | None:
         if user is None or not user.active:
             return None
         return Actor("user", user.id, user.role, user.site_id, via_session=True)
+
+
+def site_id_for_slug(ctx: Context, slug: str) -> int | None:
+    with ctx.db.session() as s:
+        return s.scalar(select(Site.id).where(Site.slug == slug[:64]))
