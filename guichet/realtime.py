@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 # Namespaces that hear about a site's queue; each feature package registers its own handlers.
 DISPLAY_NAMESPACE = "/display"
 SITE_NAMESPACES = (DISPLAY_NAMESPACE, "/counter")
-PRIVATE_EVENTS = frozenset({"ticket_changed"})
+# Workstation news: counters and cases concern staff, never the waiting-room screens.
+PRIVATE_EVENTS = frozenset({"ticket_changed", "counter_changed", "case_changed"})
 TRACK_NAMESPACE = "/track"
 
 

@@ -5,7 +5,23 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from .schemas import ACTION_BODIES, DisplayMessage, Finish, IssueTicket, Transfer
+from pydantic import BaseModel
+
+from .schemas import (
+    ACTION_BODIES,
+    Answer,
+    CaseIn,
+    Contribution,
+    CounterServices,
+    CounterStatus,
+    DisplayMessage,
+    Finish,
+    IssueTicket,
+    Resume,
+    Transfer,
+    UserServices,
+    WalkIn,
+)
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 TICKET = {"$ref": "#/components/schemas/Ticket"}
@@ -68,8 +84,15 @@ def document() -> dict[str, Any]:
         "outcome": {"type": ["string", "null"]},
         "note": {"type": ["string", "null"]},
         "transferred_from": {"type": ["integer", "null"]},
+        "wait_s": {"type": "integer", "description": "Arrival to first call (or to now while waiting)"},
+        "placed_first": {"type": "boolean"},
+        "target_counter": {"type": ["integer", "null"]},
+        "target_agent": {"type": ["integer", "null"]},
+        "parked_at": {"type": ["string", "null"]},
+        "appointment": {"type": ["object", "null"], "description": "The appointment it comes from"},
+        "case": {"type": "object", "description": "Finish with a case: the level-2 case opened"},
     }
-    return {
+    doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
             "title": "Guichet API",
@@ -107,6 +130,10 @@ def document() -> dict[str, Any]:
                 "IssueTicket": IssueTicket.model_json_schema(),
                 "Transfer": Transfer.model_json_schema(),
                 "Finish": Finish.model_json_schema(),
+                "Resume": Resume.model_json_schema(),
+                "CaseIn": CaseIn.model_json_schema(),
+                "Case": {"type": "object", "description": "A level-2 case (see docs/contracts/counter.md)"},
+                "Counter": {"type": "object", "description": "A counter, its agent and held ticket"},
                 "DisplayMessage": DisplayMessage.model_json_schema(),
             },
         },
@@ -223,6 +250,7 @@ def document() -> dict[str, Any]:
                                     "oneOf": [
                                         {"$ref": "#/components/schemas/Transfer"},
                                         {"$ref": "#/components/schemas/Finish"},
+                                        {"$ref": "#/components/schemas/Resume"},
                                         {"type": "object", "additionalProperties": False},
                                     ]
                                 }
@@ -238,5 +266,172 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+        },
+    }
+    doc["paths"].update(_workstation_paths())
+    return doc
+
+
+def _op(
+    summary: str,
+    params: list[dict[str, Any]],
+    ok: dict[str, Any],
+    errors: tuple[int, ...],
+    body: type[BaseModel] | None = None,
+    status: str = "200",
+) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "security": SECURED,
+        "parameters": params,
+        "responses": {status: ok, **_errors(*errors)},
+    }
+    if body is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": body.model_json_schema()}},
+        }
+    return op
+
+
+def _workstation_paths() -> dict[str, Any]:
+    """Counter workstation, level-2 cases and managers' settings (issue 5)."""
+    obj = {"type": "object"}
+    counter = {"$ref": "#/components/schemas/Counter"}
+    case = {"$ref": "#/components/schemas/Case"}
+    cid = [_path_param("counter_id", "integer")]
+    slug = [_path_param("slug")]
+    case_id = [_path_param("case_id", "integer")]
+    status_q = {
+        "name": "status",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "enum": ["open", "answered", "all"], "default": "open"},
+    }
+    return {
+        "/me": {
+            "get": _op("The signed-in account and the counter it sits at", [], _json(obj, "Me"), (401, 403))
+        },
+        "/counters/{counter_id}/occupy": {
+            "post": _op(
+                "Sit at this counter (the previous one is closed)",
+                cid,
+                _json(counter, "Counter"),
+                (401, 403, 404, 409),
+            )
+        },
+        "/counters/{counter_id}/status": {
+            "post": _op(
+                "Open, pause or close a counter",
+                cid,
+                _json(counter, "Counter"),
+                (400, 401, 403, 404, 409, 422),
+                CounterStatus,
+            )
+        },
+        "/counters/{counter_id}/walk-in": {
+            "post": _op(
+                "Serve a visitor who has no ticket (numbered, served at once)",
+                cid,
+                _json(TICKET, "The ticket, being served"),
+                (400, 401, 403, 404, 409, 422),
+                WalkIn,
+                "201",
+            )
+        },
+        "/counters/{counter_id}/current": {
+            "get": _op(
+                "The ticket this counter holds", cid, _json(obj, "{ticket: Ticket|null}"), (401, 403, 404)
+            )
+        },
+        "/counters/{counter_id}/services": {
+            "put": _op(
+                "Set the services a counter calls, with weights (managers)",
+                cid,
+                _json(counter, "Counter"),
+                (400, 401, 403, 404, 422),
+                CounterServices,
+            )
+        },
+        "/users/{user_id}/services": {
+            "put": _op(
+                "Set the services an agent or expert may serve (managers)",
+                [_path_param("user_id", "integer")],
+                _json(obj, "User"),
+                (400, 401, 403, 404, 422),
+                UserServices,
+            )
+        },
+        "/sites/{slug}/staff": {
+            "get": _op(
+                "Accounts of the site and their services (managers)",
+                slug,
+                _json(obj, "Users"),
+                (401, 403, 404),
+            )
+        },
+        "/sites/{slug}/parked": {
+            "get": _op("Today's parked tickets", slug, _json(obj, "{tickets: [Ticket]}"), (401, 403, 404))
+        },
+        "/sites/{slug}/board": {
+            "get": _op(
+                "Live queue board: waiting, longest wait, over target, counters",
+                slug,
+                _json(obj, "Board"),
+                (401, 403, 404),
+            )
+        },
+        "/sites/{slug}/workstation": {
+            "get": _op(
+                "Workstation settings: outcomes, services, counters, agents, experts",
+                slug,
+                _json(obj, "Configuration"),
+                (401, 403, 404),
+            )
+        },
+        "/sites/{slug}/cases": {
+            "post": _op(
+                "Open a level-2 case without a ticket (phone, e-mail)",
+                slug,
+                _json(case, "Case"),
+                (400, 401, 403, 404, 422),
+                CaseIn,
+                "201",
+            )
+        },
+        "/cases": {
+            "get": _op(
+                "Level-2 cases the caller may see, overdue and soonest deadline first",
+                [status_q],
+                _json(obj, "{cases: [Case]}"),
+                (400, 401, 403),
+            )
+        },
+        "/cases/{case_id}": {"get": _op("One level-2 case", case_id, _json(case, "Case"), (401, 403, 404))},
+        "/cases/{case_id}/contributions": {
+            "post": _op(
+                "A service's contribution to a case",
+                case_id,
+                _json(case, "Case"),
+                (400, 401, 403, 404, 409, 422),
+                Contribution,
+            )
+        },
+        "/cases/{case_id}/answer": {
+            "post": _op(
+                "Close a case with one grouped answer (every service must have contributed)",
+                case_id,
+                _json(case, "Case"),
+                (400, 401, 403, 404, 409, 422),
+                Answer,
+            )
+        },
+        "/experts/me/day": {
+            "get": _op(
+                "The expert's appointments of the day and checked-in citizens waiting",
+                [],
+                _json(obj, "Day"),
+                (401, 403),
+            )
         },
     }

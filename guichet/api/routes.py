@@ -8,13 +8,26 @@ from flask import Response, jsonify, request
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from ..services import devices, display, sites, tickets
+from ..services import accounts, cases, counters, devices, display, sites, tickets
 from ..services.errors import NotFound
 from . import bp
 from .auth import actor, ctx, public, requires
 from .errors import InvalidJson
+from .labels import with_outcome_labels
 from .openapi import document
-from .schemas import ACTION_BODIES, DisplayMessage, Empty, IssueTicket
+from .schemas import (
+    ACTION_BODIES,
+    Answer,
+    CaseIn,
+    Contribution,
+    CounterServices,
+    CounterStatus,
+    DisplayMessage,
+    Empty,
+    IssueTicket,
+    UserServices,
+    WalkIn,
+)
 
 STAFF = ("agent", "expert", "manager", "admin")
 
@@ -50,7 +63,119 @@ def site_services(slug: str):
 @bp.get("/sites/<slug>/counters")
 @requires(*STAFF)
 def site_counters(slug: str):
-    return jsonify({"counters": sites.list_counters(ctx(), actor(), slug)})
+    return jsonify({"counters": counters.list_counters(ctx(), actor(), slug)})
+
+
+@bp.get("/me")
+@requires(*STAFF)
+def me():
+    return jsonify(accounts.me(ctx(), actor()))
+
+
+@bp.post("/counters/<int:counter_id>/occupy")
+@requires(*STAFF)
+def occupy(counter_id: int):
+    parse(Empty)
+    return jsonify(counters.occupy(ctx(), actor(), counter_id))
+
+
+@bp.post("/counters/<int:counter_id>/status")
+@requires(*STAFF)
+def counter_status(counter_id: int):
+    body = parse(CounterStatus)
+    return jsonify(counters.set_status(ctx(), actor(), counter_id, body.status))
+
+
+@bp.post("/counters/<int:counter_id>/walk-in")
+@requires(*STAFF)
+def walk_in(counter_id: int):
+    body = parse(WalkIn)
+    return jsonify(counters.walk_in(ctx(), actor(), counter_id, body.service)), 201
+
+
+@bp.get("/counters/<int:counter_id>/current")
+@requires(*STAFF)
+def counter_current(counter_id: int):
+    return jsonify(counters.current(ctx(), actor(), counter_id))
+
+
+@bp.put("/counters/<int:counter_id>/services")
+@requires("manager", "admin")
+def counter_services(counter_id: int):
+    body = parse(CounterServices)
+    pairs = [(x.code, x.weight) for x in body.services]
+    return jsonify(counters.set_counter_services(ctx(), actor(), counter_id, pairs))
+
+
+@bp.put("/users/<int:user_id>/services")
+@requires("manager", "admin")
+def user_services(user_id: int):
+    body = parse(UserServices)
+    return jsonify(counters.set_user_services(ctx(), actor(), user_id, body.services))
+
+
+@bp.get("/sites/<slug>/staff")
+@requires("manager", "admin")
+def site_staff(slug: str):
+    return jsonify({"users": counters.staff(ctx(), actor(), slug)})
+
+
+@bp.get("/sites/<slug>/parked")
+@requires(*STAFF)
+def site_parked(slug: str):
+    return jsonify({"tickets": counters.parked(ctx(), actor(), slug)})
+
+
+@bp.get("/sites/<slug>/board")
+@requires(*STAFF)
+def site_board(slug: str):
+    return jsonify(counters.board(ctx(), actor(), slug))
+
+
+@bp.get("/sites/<slug>/workstation")
+@requires(*STAFF)
+def site_workstation(slug: str):
+    return jsonify(with_outcome_labels(counters.workstation(ctx(), actor(), slug)))
+
+
+@bp.post("/sites/<slug>/cases")
+@requires(*STAFF)
+def open_case(slug: str):
+    body = parse(CaseIn)
+    return jsonify(cases.open_case(ctx(), actor(), slug, body.model_dump(exclude_none=True))), 201
+
+
+@bp.get("/cases")
+@requires(*STAFF)
+def list_cases():
+    status = request.args.get("status", "open")[:16]
+    return jsonify({"cases": cases.list_cases(ctx(), actor(), status)})
+
+
+@bp.get("/cases/<int:case_id>")
+@requires(*STAFF)
+def get_case(case_id: int):
+    return jsonify(cases.get_case(ctx(), actor(), case_id))
+
+
+@bp.post("/cases/<int:case_id>/contributions")
+@requires(*STAFF)
+def contribute(case_id: int):
+    body = parse(Contribution)
+    return jsonify(cases.contribute(ctx(), actor(), case_id, body.service, body.text))
+
+
+@bp.post("/cases/<int:case_id>/answer")
+@requires(*STAFF)
+def answer_case(case_id: int):
+    body = parse(Answer)
+    return jsonify(cases.answer(ctx(), actor(), case_id, body.text))
+
+
+@bp.get("/experts/me/day")
+@requires(*STAFF)
+def expert_day():
+    return jsonify(cases.expert_day(ctx(), actor()))
 
 
 @bp.post("/sites/<slug>/tickets")

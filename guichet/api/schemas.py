@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
@@ -16,19 +18,74 @@ class IssueTicket(Body):
 
 
 class Transfer(Body):
-    service: str | None = Field(None, min_length=1, max_length=32)
-    counter: int | None = Field(None, ge=1)
+    service: str | None = Field(None, min_length=1, max_length=32, description="Target service code")
+    counter: int | None = Field(None, ge=1, description="Target counter id (only it may call the ticket)")
+    agent: int | None = Field(None, ge=1, description="Target agent's user id (only they may call it)")
+    placement: Literal["arrival", "first"] = Field(
+        "arrival", description="By original arrival time, or before the other walk-ins"
+    )
 
     @model_validator(mode="after")
     def one_target(self) -> Transfer:
-        if self.service is None and self.counter is None:
-            raise ValueError("give a service code, a counter id, or both")
+        if self.service is None and self.counter is None and self.agent is None:
+            raise ValueError("give a service code, a counter id or an agent id")
+        if self.counter is not None and self.agent is not None:
+            raise ValueError("give a counter or an agent, not both")
         return self
+
+
+class Contact(Body):
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(None, max_length=32, pattern=r"^[0-9 +().-]{6,32}$")
+
+
+class CaseIn(Body):
+    services: list[str] = Field(min_length=1, max_length=10, description="Service codes concerned")
+    description: str = Field(min_length=1, max_length=2000)
+    consent: bool = Field(False, description="The citizen agreed to their contact being kept")
+    contact: Contact | None = None
+    expert: int | None = Field(None, ge=1, description="Expert's user id, if already known")
 
 
 class Finish(Body):
     outcome: str = Field(min_length=1, max_length=32)
     note: str | None = Field(None, max_length=2000)
+    case: CaseIn | None = Field(None, description="Required with outcome `escalated`")
+
+
+class Resume(Body):
+    counter: int = Field(ge=1, description="The counter taking the parked ticket back")
+
+
+class CounterStatus(Body):
+    status: Literal["open", "paused", "closed"]
+
+
+class WalkIn(Body):
+    service: str = Field(min_length=1, max_length=32)
+
+
+class Contribution(Body):
+    service: str = Field(min_length=1, max_length=32)
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class Answer(Body):
+    text: str = Field(min_length=1, max_length=8000)
+
+
+class CounterServiceIn(Body):
+    code: str = Field(min_length=1, max_length=32)
+    weight: float = Field(1.0, gt=0, le=100)
+
+
+class CounterServices(Body):
+    services: list[CounterServiceIn] = Field(max_length=100)
+
+
+class UserServices(Body):
+    services: list[str] = Field(max_length=100, description="Service codes; empty: every service")
 
 
 class DisplayMessage(Body):
@@ -46,6 +103,7 @@ ACTION_BODIES: dict[str, type[Body]] = {
     "requeue": Empty,
     "park": Empty,
     "unpark": Empty,
+    "resume": Resume,
     "cancel": Empty,
     "transfer": Transfer,
     "finish": Finish,

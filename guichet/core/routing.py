@@ -16,6 +16,8 @@ class Candidate:
     arrived_at: datetime
     priority: bool = False
     appointment_at: datetime | None = None
+    # Transferred and "placed first": served before the other walk-ins of its queue.
+    placed_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ def rank(
 ) -> list[Candidate]:
     """Order candidates: priority (capped), due appointments, longest weighted wait, early appointments.
 
+    Walk-ins transferred with "placed first" come before the other walk-ins, oldest arrival first.
+
     The whole order is returned, not just the head, so the caller can fall through to the next
     ticket when another counter claimed the first one at the same instant.
     """
@@ -58,8 +62,11 @@ def rank(
 
     due = sorted((c for c in appointments if is_due(c)), key=by_time)
     early = sorted((c for c in appointments if not is_due(c)), key=by_time)
-    walk_ins = sorted(
-        (c for c in candidates if _is_walk_in(c)),
+    first = sorted(
+        (c for c in candidates if _is_walk_in(c) and c.placed_first), key=lambda c: (c.arrived_at, c.id)
+    )
+    walk_ins = first + sorted(
+        (c for c in candidates if _is_walk_in(c) and not c.placed_first),
         key=lambda c: (
             -(now - c.arrived_at).total_seconds() * policy.weights.get(c.service_id, 1.0),
             c.arrived_at,

@@ -27,6 +27,7 @@ class Action(StrEnum):
     REQUEUE = "requeue"
     PARK = "park"
     UNPARK = "unpark"
+    RESUME = "resume"
     TRANSFER = "transfer"
     CANCEL = "cancel"
 
@@ -47,10 +48,16 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (State.CALLED, Action.START): State.SERVING,
     (State.CALLED, Action.NO_SHOW): State.NO_SHOW,
     (State.CALLED, Action.REQUEUE): State.WAITING,
+    (State.CALLED, Action.PARK): State.PARKED,
+    (State.CALLED, Action.TRANSFER): State.TRANSFERRED,
     (State.SERVING, Action.FINISH): State.DONE,
     (State.SERVING, Action.REQUEUE): State.WAITING,
     (State.SERVING, Action.TRANSFER): State.TRANSFERRED,
+    # A citizen who must fetch a document is parked: the counter is free, the ticket kept aside.
+    (State.SERVING, Action.PARK): State.PARKED,
     (State.PARKED, Action.UNPARK): State.WAITING,
+    # An agent takes a parked ticket back at their counter and goes on serving it.
+    (State.PARKED, Action.RESUME): State.SERVING,
 }
 
 TERMINAL_STATES = frozenset({State.DONE, State.NO_SHOW, State.CANCELLED, State.TRANSFERRED})

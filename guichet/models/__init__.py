@@ -2,8 +2,9 @@
 
 from .appointments import APPOINTMENT_STATUSES, Appointment
 from .base import Base
+from .cases import CASE_STATUSES, Case, CaseService
 from .sites import Counter, CounterService, OpeningException, OpeningHours, Partner, Service, Site
-from .staff import DEVICE_KINDS, ROLES, AccessToken, Device, EnrollmentCode, User
+from .staff import DEVICE_KINDS, ROLES, AccessToken, Device, EnrollmentCode, User, UserService
 from .tickets import Ticket, TicketEvent, TicketSequence
 
 __all__ = [
@@ -14,6 +15,9 @@ __all__ = [
     "ROLES",
     "AccessToken",
     "Base",
+    "CASE_STATUSES",
+    "Case",
+    "CaseService",
     "Counter",
     "CounterService",
     "Device",
@@ -26,4 +30,5 @@ __all__ = [
     "TicketEvent",
     "TicketSequence",
     "User",
+    "UserService",
 ]

@@ -33,6 +33,8 @@ class Appointment(Base):
     status: Mapped[str] = mapped_column(String(16), default="booked")
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     checked_in_at: Mapped[datetime | None]
+    # The level-2 case this appointment answers, when booked from an escalation.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     created_at: Mapped[datetime]
 
     service: Mapped[Service] = relationship(lazy="joined")

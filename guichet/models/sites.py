@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
@@ -118,6 +118,9 @@ class Counter(Base):
     status: Mapped[str] = mapped_column(String(16), default="closed")
     # Consecutive priority calls, for the cap that keeps walk-ins from starving.
     priority_streak: Mapped[int] = mapped_column(default=0)
+    # The agent sitting at this counter (one counter per agent at a time); None when closed.
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    status_changed_at: Mapped[datetime | None]
 
     site: Mapped[Site] = relationship(back_populates="counters")
     service_links: Mapped[list[CounterService]] = relationship(cascade="all, delete-orphan", lazy="selectin")

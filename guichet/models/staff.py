@@ -33,6 +33,15 @@ class User(Base):
     created_at: Mapped[datetime]
 
 
+class UserService(Base):
+    """A service an agent or expert may serve; an account without any may serve every service."""
+
+    __tablename__ = "user_services"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
+
+
 class Device(Base):
     __tablename__ = "devices"
     __table_args__ = (CheckConstraint("kind IN ('kiosk', 'display')", name="kind"),)

@@ -63,6 +63,10 @@ class Ticket(Base):
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), index=True)
     # Set when a ticket is transferred to one counter: only that counter may call it.
     target_counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
+    # Set when a ticket is transferred to one agent: only that agent's counter may call it.
+    target_agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Transferred "placed first": called before the other walk-ins of its queue.
+    placed_first: Mapped[bool] = mapped_column(default=False)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(String(2000))

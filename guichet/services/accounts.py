@@ -193,3 +193,27 @@ def actor_for_user(ctx: Context, user_id: int) -> Actor | None:
 def site_id_for_slug(ctx: Context, slug: str) -> int | None:
     with ctx.db.session() as s:
         return s.scalar(select(Site.id).where(Site.slug == slug[:64]))
+
+
+def me(ctx: Context, actor: Actor) -> dict[str, object]:
+    """Who is signed in, and the counter they sit at."""
+    from ..models import Counter
+
+    with ctx.db.session() as s:
+        user = s.get(User, actor.id) if actor.is_user else None
+        if user is None:
+            raise NotFound("user_not_found", user=actor.id)
+        site = s.get(Site, user.site_id) if user.site_id else None
+        counter = s.scalar(select(Counter).where(Counter.agent_id == user.id).order_by(Counter.number))
+        return {
+            "id": user.id,
+            "username": user.username,
+            "name": user.display_name,
+            "role": user.role,
+            "site": site.slug if site else None,
+            "counter": (
+                {"id": counter.id, "number": counter.number, "name": counter.name, "status": counter.status}
+                if counter
+                else None
+            ),
+        }

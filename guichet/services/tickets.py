@@ -25,7 +25,17 @@ from ..core.tickets import (
     check_outcome,
     next_state,
 )
-from ..models import Counter, Service, Site, Ticket, TicketEvent, TicketSequence
+from ..models import (
+    Appointment,
+    Counter,
+    Service,
+    Site,
+    Ticket,
+    TicketEvent,
+    TicketSequence,
+    User,
+    UserService,
+)
 from . import queue
 from .context import Actor, Context, Event
 from .errors import Forbidden, Invalid, NotFound
@@ -60,11 +70,41 @@ def tracking_url(ctx: Context, token: str) -> str:
     return f"{ctx.settings.public_url}/t/{token}"
 
 
+def _appointment_json(s: Session, t: Ticket) -> dict[str, Any] | None:
+    appt = s.scalar(select(Appointment).where(Appointment.ticket_id == t.id))
+    if appt is None and t.transferred_from_id is not None:
+        appt = s.scalar(select(Appointment).where(Appointment.ticket_id == t.transferred_from_id))
+    if appt is None:
+        return None
+    expert = s.get(User, appt.expert_id) if appt.expert_id else None
+    return {
+        "code": appt.code,
+        "starts_at": appt.starts_at.isoformat(),
+        "duration_min": appt.duration_min,
+        "service": appt.service.code,
+        "status": appt.status,
+        "expert": {"id": expert.id, "name": expert.display_name} if expert else None,
+    }
+
+
 def ticket_json(
-    ctx: Context, t: Ticket, position: int | None = None, estimate: int | None = None
+    ctx: Context,
+    t: Ticket,
+    position: int | None = None,
+    estimate: int | None = None,
+    s: Session | None = None,
 ) -> dict[str, Any]:
-    """What agents and kiosks see of a ticket (no personal data exists on a ticket besides the note)."""
+    """What agents and kiosks see of a ticket (no personal data exists on a ticket besides the note).
+
+    With a session, the appointment a ticket comes from is included (agents' views).
+    """
     iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    waited_until = (
+        t.first_called_at or (t.ended_at if t.state != State.WAITING.value else None) or ctx.clock()
+    )
+    appointment = None
+    if s is not None and (t.source == Source.APPOINTMENT.value or t.appointment_at is not None):
+        appointment = _appointment_json(s, t)
     return {
         "id": t.id,
         "number": t.number,
@@ -90,6 +130,12 @@ def ticket_json(
         "outcome": t.outcome,
         "note": t.note,
         "transferred_from": t.transferred_from_id,
+        "wait_s": max(0, int((waited_until - t.arrived_at).total_seconds())),
+        "placed_first": t.placed_first,
+        "target_counter": t.target_counter_id,
+        "target_agent": t.target_agent_id,
+        "parked_at": iso(t.parked_at),
+        "appointment": appointment,
     }
 
 
@@ -132,6 +178,7 @@ def _log(
 
 
 WAITING_CHANGES = frozenset({Action.REQUEUE, Action.PARK, Action.UNPARK, Action.CANCEL, Action.TRANSFER})
+ESCALATED = "escalated"
 
 
 def _ticket_event(t: Ticket) -> Event:
@@ -242,6 +289,16 @@ def _counter_for(s: Session, actor: Actor, counter_id: int, lock: bool) -> Count
     return counter
 
 
+def check_counter_agent(actor: Actor, counter: Counter, now: datetime) -> None:
+    """Only the agent sitting at a counter acts from it (managers may step in). A free counter is
+    taken by the agent who uses it, so API clients need no separate sign-in to a counter."""
+    if counter.agent_id is None:
+        counter.agent_id = actor.user_id
+        counter.status_changed_at = now
+    elif counter.agent_id != actor.user_id and actor.role not in MANAGERS:
+        raise Forbidden("counter_of_other_agent", counter=counter.number)
+
+
 def _require_staff(actor: Actor) -> None:
     if not actor.is_user or actor.role not in STAFF:
         raise Forbidden("role", role=actor.role)
@@ -270,18 +327,31 @@ def call_next(ctx: Context, actor: Actor, counter_id: int) -> dict[str, Any] | N
         )
         if busy is not None:
             raise DomainError("counter_busy", number=busy.number, status=busy.state)
+        check_counter_agent(actor, counter, now)
         rules = site_rules(ctx, counter.site)
         weights = {link.service_id: link.weight for link in counter.service_links}
+        # The agent's own services, if a manager restricted them, narrow what the counter calls.
+        allowed = set(s.scalars(select(UserService.service_id).where(UserService.user_id == actor.user_id)))
+        if allowed:
+            weights = {sid: w for sid, w in weights.items() if sid in allowed}
         rows = s.execute(
             select(
-                Ticket.id, Ticket.service_id, Ticket.arrived_at, Ticket.priority, Ticket.appointment_at
+                Ticket.id,
+                Ticket.service_id,
+                Ticket.arrived_at,
+                Ticket.priority,
+                Ticket.appointment_at,
+                Ticket.placed_first,
             ).where(
                 Ticket.site_id == counter.site_id,
                 Ticket.business_day == business_day(now, counter.site.timezone),
                 Ticket.state == State.WAITING.value,
                 or_(
                     Ticket.target_counter_id == counter.id,
-                    Ticket.service_id.in_(list(weights)) & Ticket.target_counter_id.is_(None),
+                    Ticket.target_agent_id == actor.user_id,
+                    Ticket.service_id.in_(list(weights))
+                    & Ticket.target_counter_id.is_(None)
+                    & Ticket.target_agent_id.is_(None),
                 ),
             )
         ).all()
@@ -292,16 +362,22 @@ def call_next(ctx: Context, actor: Actor, counter_id: int) -> dict[str, Any] | N
             if t is None:
                 continue
             counter.priority_streak = routing.next_priority_streak(counter.priority_streak, cand)
-            counter.status = "open"
+            _open(counter, now)
             _transition(s, t, Action.CALL, actor, now, counter=counter, priority=t.priority)
             events.append(_called_event(t, recall=False))
             events.append(_queue_event(t))
-            return ticket_json(ctx, t)
-        if counter.status != "open":
-            counter.status = "open"
+            return ticket_json(ctx, t, s=s)
+        _open(counter, now)
         return None
 
     return ctx.transact(work)
+
+
+def _open(counter: Counter, now: datetime) -> None:
+    """Calling from a paused or closed counter opens it (the agent is clearly back)."""
+    if counter.status != "open":
+        counter.status = "open"
+        counter.status_changed_at = now
 
 
 def _transition(
@@ -330,6 +406,12 @@ def _transition(
         t.started_at = now
     elif action == Action.PARK:
         t.parked_at = now
+        # A parked ticket frees its counter; its agent stays recorded (who parked it).
+        t.counter_id, t.counter = None, None
+    elif action == Action.RESUME:
+        assert counter is not None
+        t.counter_id, t.counter, t.agent_id = counter.id, counter, actor.user_id
+        t.started_at = t.started_at or now
     elif action == Action.REQUEUE:
         t.counter_id, t.counter, t.agent_id = None, None, None
     elif action in (Action.FINISH, Action.NO_SHOW, Action.CANCEL, Action.TRANSFER):
@@ -378,27 +460,56 @@ def act(
         _check_site(actor, t.site_id)
         if t.state in HELD_STATES and t.agent_id != actor.user_id and actor.role not in MANAGERS:
             raise Forbidden("held_by_other_agent", number=t.number)
-        rules = site_rules(ctx, s.get(Site, t.site_id))
+        site = s.get(Site, t.site_id)
+        assert site is not None
+        rules = site_rules(ctx, site)
+        before = t.state
         next_state(t.state, act_)  # refuse forbidden transitions before any other check
         result = t
+        case: dict[str, Any] | None = None
         if act_ == Action.NO_SHOW:
             check_no_show(t.recall_count, rules.min_recalls_before_no_show)
         if act_ == Action.FINISH:
             t.outcome = check_outcome(params.get("outcome"), rules.outcomes)
             t.note = params.get("note") or None
+            if t.outcome == ESCALATED and not params.get("case"):
+                raise Invalid("case_required")
         if act_ == Action.TRANSFER:
             result = _transfer(s, t, actor, now, params)
             _transition(s, t, act_, actor, now, to_ticket=result.id)
             _log(s, result, "transfer_in", None, actor, now, from_ticket=t.id)
+        elif act_ == Action.RESUME:
+            counter = _counter_for(s, actor, int(params.get("counter") or 0), lock=True)
+            check_counter_agent(actor, counter, now)
+            busy = s.scalar(
+                select(Ticket).where(
+                    Ticket.counter_id == counter.id, Ticket.state.in_([st.value for st in HELD_STATES])
+                )
+            )
+            if busy is not None:
+                raise DomainError("counter_busy", number=busy.number, status=busy.state)
+            _open(counter, now)
+            _transition(s, t, act_, actor, now, counter=counter)
         else:
             extra = {"outcome": t.outcome} if act_ == Action.FINISH else {}
             _transition(s, t, act_, actor, now, **extra)
+        if act_ == Action.FINISH and params.get("case"):
+            from . import cases  # cases build on tickets, not the other way round
+
+            if t.outcome != ESCALATED:
+                raise Invalid("case_needs_escalated_outcome")
+            case = cases.open_in_session(s, ctx, actor, site, params["case"], events, ticket=t)
         if act_ == Action.RECALL:
             events.append(_called_event(t, recall=True))
         # Only steps that change who is waiting move the queues the screens show; the others
-        # (start, finish, recall, no-show) concern this ticket's phone and the counters alone.
-        events.append(_queue_event(result) if act_ in WAITING_CHANGES else _ticket_event(t))
-        return ticket_json(ctx, result)
+        # (start, finish, recall, no-show, parking a ticket being served) concern this ticket's
+        # phone and the counters alone.
+        waiting_moved = act_ in WAITING_CHANGES and State.WAITING.value in (before, result.state)
+        events.append(_queue_event(result) if waiting_moved else _ticket_event(t))
+        out = ticket_json(ctx, result, s=s)
+        if case is not None:
+            out["case"] = case
+        return out
 
     return ctx.transact(work)
 
@@ -406,8 +517,14 @@ def act(
 def _transfer(s: Session, t: Ticket, actor: Actor, now: datetime, params: dict[str, Any]) -> Ticket:
     """Create the linked waiting ticket; it keeps the arrival time, number and tracking link."""
     service_code, counter_id = params.get("service"), params.get("counter")
-    if service_code is None and counter_id is None:
+    agent_id = params.get("agent")
+    placement = params.get("placement") or "arrival"
+    if placement not in ("arrival", "first"):
+        raise Invalid("unknown_placement", placement=placement)
+    if service_code is None and counter_id is None and agent_id is None:
         raise Invalid("transfer_target_required")
+    if counter_id is not None and agent_id is not None:
+        raise Invalid("transfer_one_target")
     service = t.service
     if service_code is not None:
         service = s.scalar(select(Service).where(Service.site_id == t.site_id, Service.code == service_code))
@@ -421,6 +538,18 @@ def _transfer(s: Session, t: Ticket, actor: Actor, now: datetime, params: dict[s
         if target is None or target.site_id != t.site_id:
             raise NotFound("counter_not_found", counter=counter_id)
         if target.id == t.counter_id and service.id == t.service_id:
+            raise Invalid("transfer_to_self")
+    agent = None
+    if agent_id is not None:
+        agent = s.get(User, agent_id)
+        if (
+            agent is None
+            or not agent.active
+            or agent.site_id not in (None, t.site_id)
+            or agent.role == "admin"
+        ):
+            raise NotFound("user_not_found", user=agent_id)
+        if agent.id == t.agent_id and service.id == t.service_id:
             raise Invalid("transfer_to_self")
     token = t.tracking_token
     # The citizen's printed QR code follows them to the new ticket.
@@ -441,6 +570,8 @@ def _transfer(s: Session, t: Ticket, actor: Actor, now: datetime, params: dict[s
         issued_at=now,
         appointment_at=t.appointment_at,
         target_counter_id=target.id if target else None,
+        target_agent_id=agent.id if agent else None,
+        placed_first=placement == "first",
         transferred_from_id=t.id,
     )
     new.service = service

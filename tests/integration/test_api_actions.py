@@ -89,7 +89,7 @@ def test_finish_with_an_outcome_outside_the_site_list_is_refused(client, world) 
     ([], "no-show", {}),
     (["call", "start", ("finish", {"outcome": "resolved"})], "finish", {"outcome": "resolved"}),
     (["call"], "finish", {"outcome": "resolved"}),
-    (["call"], "park", {}),
+    (["call", "start"], "cancel", {}),
     (["park"], "park", {}),
     (["cancel"], "unpark", {}),
 ])

@@ -180,3 +180,21 @@ def test_queue_position_is_one_based_priority_first_then_arrival(
     tid: int, priority: bool, arrived: datetime, others: list[tuple[int, bool, datetime]], expected: int
 ) -> None:
     assert queue_position(tid, priority, arrived, others) == expected
+
+
+def test_a_ticket_placed_first_goes_before_older_walk_ins_but_not_before_priority() -> None:
+    now = T0 + timedelta(hours=1)
+    old = Candidate(1, 1, T0)
+    placed = Candidate(2, 1, T0 + timedelta(minutes=50), placed_first=True)
+    prio = Candidate(3, 1, T0 + timedelta(minutes=55), priority=True)
+    due = Candidate(4, 1, T0, appointment_at=now)
+    order = [c.id for c in rank([old, placed, prio, due], now, RoutingPolicy())]
+    assert order == [3, 4, 2, 1]
+
+
+def test_two_tickets_placed_first_keep_their_arrival_order() -> None:
+    now = T0 + timedelta(hours=1)
+    a = Candidate(1, 1, T0 + timedelta(minutes=30), placed_first=True)
+    b = Candidate(2, 2, T0 + timedelta(minutes=10), placed_first=True)
+    c = Candidate(3, 1, T0)
+    assert [x.id for x in rank([a, b, c], now, RoutingPolicy(weights={1: 5.0}))] == [2, 1, 3]

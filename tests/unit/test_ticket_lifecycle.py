@@ -26,10 +26,14 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("called", "start"): "serving",
     ("called", "no-show"): "no_show",
     ("called", "requeue"): "waiting",
+    ("called", "park"): "parked",
+    ("called", "transfer"): "transferred",
     ("serving", "finish"): "done",
     ("serving", "requeue"): "waiting",
     ("serving", "transfer"): "transferred",
+    ("serving", "park"): "parked",
     ("parked", "unpark"): "waiting",
+    ("parked", "resume"): "serving",
 }
 
 ALL_PAIRS = list(product(State, Action))
@@ -48,7 +52,7 @@ def test_the_expected_table_only_names_existing_states_and_actions() -> None:
 
 
 def test_allowed_and_forbidden_pairs_cover_every_state_action_pair() -> None:
-    assert len(ALL_PAIRS) == len(State) * len(Action) == 80
+    assert len(ALL_PAIRS) == len(State) * len(Action) == 88
     assert len(FORBIDDEN) == len(ALL_PAIRS) - len(ALLOWED)
 
 

@@ -1,0 +1,377 @@
+"""Level-2 cases: opened by a level-1 escalation, answered by experts within the committed delay.
+
+A case concerning several services closes with one grouped answer, once every service concerned
+has contributed. Who sees a case: the experts named on it or serving one of its services, the agent
+who opened it, and the site's managers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ..core.errors import DomainError
+from ..core.numbering import business_day
+from ..core.tickets import State
+from ..models import Appointment, Case, CaseService, Service, Site, Ticket, User, UserService
+from . import tickets
+from .context import Actor, Context, Event
+from .errors import Forbidden, Invalid, NotFound
+
+MANAGERS = tickets.MANAGERS
+MAX_SERVICES = 10
+
+
+def reference(case_id: int) -> str:
+    return f"N2-{case_id:06d}"
+
+
+def _person(u: User | None) -> dict[str, Any] | None:
+    return {"id": u.id, "name": u.display_name} if u else None
+
+
+def case_json(c: Case, now: datetime, ticket_number: str | None = None) -> dict[str, Any]:
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    end = c.answered_at or now
+    return {
+        "id": c.id,
+        "reference": reference(c.id),
+        "status": c.status,
+        "opened_at": iso(c.opened_at),
+        "due_at": iso(c.due_at),
+        "overdue": end > c.due_at,
+        "remaining_s": int((c.due_at - now).total_seconds()) if c.status == "open" else None,
+        "description": c.description,
+        "consent": c.consent,
+        "contact": (
+            {"name": c.contact_name, "email": c.contact_email, "phone": c.contact_phone}
+            if c.consent and c.contact_name
+            else None
+        ),
+        "opened_by": _person(c.opened_by),
+        "ticket": ticket_number,
+        "services": [
+            {
+                "code": cs.service.code,
+                "label": cs.service.label_fr,
+                "expert": _person(cs.expert),
+                "contribution": cs.contribution,
+                "contributed_at": iso(cs.contributed_at),
+                "contributed_by": _person(cs.contributed_by),
+            }
+            for cs in c.services
+        ],
+        "missing": [cs.service.code for cs in c.services if cs.contribution is None],
+        "answer": c.answer,
+        "answered_at": iso(c.answered_at),
+        "answered_by": _person(c.answered_by),
+    }
+
+
+def _case_event(c: Case) -> Event:
+    # No personal data in events: the case id and its status only.
+    return Event("case_changed", c.site_id, {"case": c.id, "status": c.status})
+
+
+def _clean(value: Any, limit: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid("validation")
+    value = value.strip()
+    if len(value) > limit:
+        raise Invalid("too_long", limit=limit)
+    return value or None
+
+
+def open_in_session(
+    s: Session,
+    ctx: Context,
+    actor: Actor,
+    site: Site,
+    data: dict[str, Any],
+    events: list[Event],
+    ticket: Ticket | None = None,
+) -> dict[str, Any]:
+    """Open a case inside the caller's transaction (a finish with outcome `escalated`, or on its own)."""
+    now = ctx.clock()
+    codes = data.get("services") or []
+    if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
+        raise Invalid("case_services_required")
+    if len(set(codes)) != len(codes) or len(codes) > MAX_SERVICES:
+        raise Invalid("duplicate_service")
+    description = _clean(data.get("description"), 2000)
+    if not description:
+        raise Invalid("case_description_required")
+    consent = bool(data.get("consent"))
+    contact = data.get("contact") or None
+    if contact is not None and not isinstance(contact, dict):
+        raise Invalid("validation")
+    if contact and not consent:
+        raise Invalid("consent_required")
+    services = {
+        sv.code: sv
+        for sv in s.scalars(select(Service).where(Service.site_id == site.id, Service.code.in_(codes))).all()
+    }
+    missing = [c for c in codes if c not in services]
+    if missing:
+        raise NotFound("service_not_found", service=", ".join(missing))
+    expert = None
+    if data.get("expert") is not None:
+        expert = s.get(User, int(data["expert"]))
+        if (
+            expert is None
+            or expert.role != "expert"
+            or expert.site_id not in (None, site.id)
+            or not expert.active
+        ):
+            raise NotFound("user_not_found", user=data["expert"])
+    # The committed delay is the strictest of the services concerned (72 h by default).
+    sla_hours = min(services[c].sla_hours for c in codes)
+    case = Case(
+        site_id=site.id,
+        ticket_id=ticket.id if ticket else None,
+        status="open",
+        description=description,
+        consent=consent,
+        contact_name=_clean(contact.get("name"), 200) if contact else None,
+        contact_email=_clean(contact.get("email"), 254) if contact else None,
+        contact_phone=_clean(contact.get("phone"), 32) if contact else None,
+        opened_by_id=actor.user_id,
+        opened_at=now,
+        due_at=now + timedelta(hours=sla_hours),
+    )
+    if contact and not case.contact_name:
+        raise Invalid("contact_name_required")
+    expert_services = set()
+    if expert is not None:
+        expert_services = set(
+            s.scalars(select(UserService.service_id).where(UserService.user_id == expert.id))
+        )
+    for code in codes:
+        sv = services[code]
+        # A named expert is put on the services they serve (all of them if unrestricted).
+        named = expert if expert is not None and (not expert_services or sv.id in expert_services) else None
+        case.services.append(CaseService(service_id=sv.id, expert_id=named.id if named else None))
+    s.add(case)
+    s.flush()
+    s.refresh(case)
+    if ticket is not None:
+        tickets._log(s, ticket, "escalate", ticket.state, actor, now, case=case.id, services=codes)
+    events.append(_case_event(case))
+    return case_json(case, now, ticket.number if ticket else None)
+
+
+def open_case(ctx: Context, actor: Actor, slug: str, data: dict[str, Any]) -> dict[str, Any]:
+    """An escalation without a ticket (a phone call, an e-mail)."""
+    tickets._require_staff(actor)
+
+    def work(s: Session, events: list[Event]) -> dict[str, Any]:
+        site = s.scalar(select(Site).where(Site.slug == slug))
+        if site is None:
+            raise NotFound("site_not_found", site=slug)
+        tickets._check_site(actor, site.id)
+        return open_in_session(s, ctx, actor, site, data, events)
+
+    return ctx.transact(work)
+
+
+def _served_service_ids(s: Session, user_id: int) -> set[int]:
+    return set(s.scalars(select(UserService.service_id).where(UserService.user_id == user_id)))
+
+
+def _may_see(s: Session, actor: Actor, c: Case) -> bool:
+    if actor.site_id is not None and actor.site_id != c.site_id:
+        return False
+    if actor.role in MANAGERS:
+        return True
+    if c.opened_by_id == actor.user_id:
+        return True
+    if actor.role != "expert":
+        return False
+    served = _served_service_ids(s, actor.id)
+    for cs in c.services:
+        if cs.expert_id == actor.user_id:
+            return True
+        if cs.expert_id is None and (not served or cs.service_id in served):
+            return True
+    return False
+
+
+def _ticket_numbers(s: Session, cases: list[Case]) -> dict[int, str]:
+    ids = [c.ticket_id for c in cases if c.ticket_id]
+    if not ids:
+        return {}
+    return dict(s.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(ids))).all())
+
+
+def list_cases(ctx: Context, actor: Actor, status: str = "open") -> list[dict[str, Any]]:
+    tickets._require_staff(actor)
+    if status not in ("open", "answered", "all"):
+        raise Invalid("unknown_case_status", status=status)
+    now = ctx.clock()
+    with ctx.db.session() as s:
+        stmt = select(Case)
+        if actor.site_id is not None:
+            stmt = stmt.where(Case.site_id == actor.site_id)
+        if status != "all":
+            stmt = stmt.where(Case.status == status)
+        if actor.role not in MANAGERS:
+            # Narrow in SQL first; _may_see applies the exact rule.
+            mine = select(CaseService.case_id).where(
+                or_(CaseService.expert_id == actor.user_id, CaseService.expert_id.is_(None))
+            )
+            stmt = stmt.where(or_(Case.opened_by_id == actor.user_id, Case.id.in_(mine)))
+        rows = [
+            c
+            for c in s.scalars(stmt.order_by(Case.due_at, Case.id).limit(500)).all()
+            if _may_see(s, actor, c)
+        ]
+        numbers = _ticket_numbers(s, rows)
+        out = [case_json(c, now, numbers.get(c.ticket_id or 0)) for c in rows]
+        if status == "answered":
+            out.sort(key=lambda c: c["answered_at"] or "", reverse=True)
+        else:
+            # Overdue first (managers' attention), then the soonest deadline.
+            out.sort(key=lambda c: (c["status"] != "open", not c["overdue"], c["due_at"]))
+        return out
+
+
+def _case_for(s: Session, actor: Actor, case_id: int, lock: bool = False) -> Case:
+    stmt = select(Case).where(Case.id == case_id)
+    if lock and s.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Case)
+    c = s.scalar(stmt)
+    if c is None or (actor.site_id is not None and actor.site_id != c.site_id):
+        raise NotFound("case_not_found", case=case_id)
+    if not _may_see(s, actor, c):
+        raise Forbidden("case_of_other_expert")
+    return c
+
+
+def get_case(ctx: Context, actor: Actor, case_id: int) -> dict[str, Any]:
+    tickets._require_staff(actor)
+    with ctx.db.session() as s:
+        c = _case_for(s, actor, case_id)
+        return case_json(c, ctx.clock(), _ticket_numbers(s, [c]).get(c.ticket_id or 0))
+
+
+def _may_answer(s: Session, actor: Actor, c: Case, cs: CaseService | None = None) -> None:
+    if actor.role in MANAGERS:
+        return
+    if actor.role != "expert":
+        raise Forbidden("experts_only")
+    rows = [cs] if cs is not None else list(c.services)
+    served = _served_service_ids(s, actor.id)
+    for row in rows:
+        if row.expert_id == actor.user_id or (
+            row.expert_id is None and (not served or row.service_id in served)
+        ):
+            return
+    raise Forbidden("case_of_other_expert")
+
+
+def contribute(ctx: Context, actor: Actor, case_id: int, service_code: str, text: str) -> dict[str, Any]:
+    """One service's part of the answer; it may be rewritten until the case is answered."""
+    tickets._require_staff(actor)
+    text = (text or "").strip()
+    if not text:
+        raise Invalid("contribution_required")
+
+    def work(s: Session, events: list[Event]) -> dict[str, Any]:
+        now = ctx.clock()
+        c = _case_for(s, actor, case_id, lock=True)
+        if c.status != "open":
+            raise DomainError("case_closed", reference=reference(c.id))
+        row = next((cs for cs in c.services if cs.service.code == service_code), None)
+        if row is None:
+            raise NotFound("service_not_in_case", service=service_code)
+        _may_answer(s, actor, c, row)
+        row.contribution = text
+        row.contributed_at = now
+        row.contributed_by_id = actor.user_id
+        if row.expert_id is None and actor.role == "expert":
+            row.expert_id = actor.user_id
+        s.flush()
+        s.refresh(c)
+        events.append(_case_event(c))
+        return case_json(c, now, _ticket_numbers(s, [c]).get(c.ticket_id or 0))
+
+    return ctx.transact(work)
+
+
+def answer(ctx: Context, actor: Actor, case_id: int, text: str) -> dict[str, Any]:
+    """Close the case with one grouped answer, once every service concerned has contributed."""
+    tickets._require_staff(actor)
+    text = (text or "").strip()
+    if not text:
+        raise Invalid("answer_required")
+
+    def work(s: Session, events: list[Event]) -> dict[str, Any]:
+        now = ctx.clock()
+        c = _case_for(s, actor, case_id, lock=True)
+        if c.status != "open":
+            raise DomainError("case_closed", reference=reference(c.id))
+        _may_answer(s, actor, c)
+        missing = [cs.service.code for cs in c.services if cs.contribution is None]
+        if missing:
+            raise DomainError("contributions_missing", services=missing, missing=", ".join(missing))
+        c.status = "answered"
+        c.answer = text
+        c.answered_at = now
+        c.answered_by_id = actor.user_id
+        s.flush()
+        s.refresh(c)
+        events.append(_case_event(c))
+        return case_json(c, now, _ticket_numbers(s, [c]).get(c.ticket_id or 0))
+
+    return ctx.transact(work)
+
+
+def expert_day(ctx: Context, actor: Actor) -> dict[str, Any]:
+    """An expert's appointments of the day and the checked-in citizens waiting for them."""
+    tickets._require_staff(actor)
+    now = ctx.clock()
+    with ctx.db.session() as s:
+        stmt = select(Appointment).where(Appointment.expert_id == actor.user_id)
+        if actor.site_id is not None:
+            stmt = stmt.where(Appointment.site_id == actor.site_id)
+        site = s.get(Site, actor.site_id) if actor.site_id else None
+        tz = site.timezone if site else "Europe/Paris"
+        today = business_day(now, tz)
+        rows = [
+            a
+            for a in s.scalars(
+                stmt.where(
+                    Appointment.starts_at >= now - timedelta(hours=24),
+                    Appointment.starts_at <= now + timedelta(hours=24),
+                ).order_by(Appointment.starts_at)
+            ).all()
+            if business_day(a.starts_at, tz) == today
+        ]
+        ticket_ids = [a.ticket_id for a in rows if a.ticket_id]
+        held = {
+            t.id: t
+            for t in (s.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids))).all() if ticket_ids else [])
+        }
+        appointments = []
+        waiting = []
+        for a in rows:
+            t = held.get(a.ticket_id or 0)
+            appointments.append(
+                {
+                    "code": a.code,
+                    "starts_at": a.starts_at.isoformat(),
+                    "duration_min": a.duration_min,
+                    "service": a.service.code,
+                    "service_label": a.service.label_fr,
+                    "status": a.status,
+                    "ticket": {"id": t.id, "number": t.number, "status": t.state} if t else None,
+                }
+            )
+            if t is not None and t.state == State.WAITING.value:
+                waiting.append(tickets.ticket_json(ctx, t, s=s))
+        return {"appointments": appointments, "waiting": waiting}
