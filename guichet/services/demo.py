@@ -9,7 +9,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..models import AccessToken, Counter, CounterService, OpeningHours, Partner, Service, Site, User
+from ..models import (
+    AccessToken,
+    Counter,
+    CounterService,
+    OpeningHours,
+    Partner,
+    Service,
+    Site,
+    User,
+    UserService,
+)
 from . import accounts, devices
 from .checkin import new_booking_code
 from .context import Context, utcnow
@@ -282,9 +292,12 @@ USERS = [
     ("agent1", "agent", "Camille Agent"),
     ("agent2", "agent", "Dominique Agent"),
     ("expert1", "expert", "Claude Expert"),
+    ("expert2", "expert", "Sacha Experte"),
     ("manager", "manager", "Morgane Responsable"),
     ("admin", "admin", "Alex Administrateur"),
 ]
+# The services each expert answers (level-2 cases and appointments); agents serve every service.
+EXPERT_SERVICES = {"expert1": ["EXPERT_CAF"], "expert2": ["EXPERT_IMPOTS"]}
 DEVICES = [("kiosk", "Borne d'accueil"), ("display", "Écran salle d'attente")]
 
 
@@ -370,6 +383,22 @@ def load_demo(ctx: Context) -> DemoReport:
                 display_name=name,
                 site_slug=None if role == "admin" else "demo",
             )
+
+    def expert_services(s: Session, _e: list) -> None:
+        for username, codes in EXPERT_SERVICES.items():
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None or s.scalar(select(UserService).where(UserService.user_id == user.id)):
+                continue
+            for code in codes:
+                service_id = s.scalar(
+                    select(Service.id)
+                    .join(Site, Site.id == Service.site_id)
+                    .where(Site.slug == "demo", Service.code == code)
+                )
+                if service_id is not None:
+                    s.add(UserService(user_id=user.id, service_id=service_id))
+
+    ctx.transact(expert_services)
 
     def revoke_demo_tokens(s: Session, _e: list) -> None:
         s.execute(
