@@ -157,7 +157,7 @@ def walk_in(ctx: Context, actor: Actor, counter_id: int, service_code: str) -> d
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
         now = ctx.clock()
         counter = tickets._counter_for(s, actor, counter_id, lock=True)
-        tickets.check_counter_agent(s, actor, counter)
+        tickets.check_counter_agent(actor, counter, now)
         held = _held_ticket(s, counter)
         if held is not None:
             raise DomainError("counter_busy", number=held.number, status=held.state)
@@ -170,7 +170,6 @@ def walk_in(ctx: Context, actor: Actor, counter_id: int, service_code: str) -> d
         assert site is not None
         outbox: list[Event] = []
         t, _position = tickets.issue_in_session(s, ctx, actor, site, service, outbox, source=Source.COUNTER)
-        counter.agent_id = counter.agent_id or actor.user_id
         _set_status(s, counter, "open", now)
         tickets._transition(s, t, Action.CALL, actor, now, counter=counter, walk_in=True)
         tickets._transition(s, t, Action.START, actor, now)
