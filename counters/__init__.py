@@ -15,6 +15,7 @@ bp = Blueprint(
 )
 
 # The view modules register their routes on `bp`.
+from . import admin_views, expert_views  # noqa
 from . import views  # noqa: E402,F401
 
 __all__ = ["bp"]
