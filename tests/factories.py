@@ -104,3 +104,82 @@ def build_world(
             w.actors[kind] = actor
         assert s.scalar(select(Site.id).where(Site.slug == slug)) == site_id
     return w
+
+
+@dataclass
+class Booking:
+    place: int
+    experts: list[int]
+    motifs: dict[str, int]
+
+
+def add_booking(
+    ctx: Context, world: World, experts: int = 1, days: tuple[int, ...] = (0, 1, 2, 3, 4)
+) -> Booking:
+    """A place, three motifs (CAF 30 min; passport with ANTS number, 15 min + 10 per person; an
+    agents-only one) and `experts` experts receiving 09:00-12:00 on the given weekdays."""
+    from datetime import date
+
+    from guichet.models import Motif, OpeningRangeRow, Place
+
+    ids = [world.user_ids["expert"]]
+    for n in range(2, experts + 1):
+        ids.append(
+            accounts.add_user(ctx, f"expert{n}-{world.slug}", PASSWORD, "expert", site_slug=world.slug)
+        )
+
+    def work(s, _events):  # type: ignore[no-untyped-def]
+        place = Place(site_id=world.site_id, name="Salle des permanences", address="1 place de la Mairie")
+        s.add(place)
+        motifs = [
+            Motif(
+                site_id=world.site_id,
+                service_id=world.services["CAF"],
+                code="CAF_RDV",
+                label="Dossier CAF",
+                duration_min=30,
+                min_delay_min=0,
+                max_delay_days=60,
+                max_per_contact=2,
+            ),
+            Motif(
+                site_id=world.site_id,
+                service_id=world.services["ANTS"],
+                code="PASSEPORT",
+                label="Passeport",
+                duration_min=15,
+                extra_per_person_min=10,
+                max_persons=4,
+                min_delay_min=0,
+                max_delay_days=60,
+                requires_ants=True,
+                max_per_contact=5,
+            ),
+            Motif(
+                site_id=world.site_id,
+                service_id=world.services["CPAM"],
+                code="CPAM_AGENT",
+                label="Dossier CPAM (sur orientation)",
+                duration_min=30,
+                bookable_by="agents",
+                min_delay_min=0,
+            ),
+        ]
+        s.add_all(motifs)
+        s.flush()
+        for eid in ids:
+            for wd in days:
+                s.add(
+                    OpeningRangeRow(
+                        site_id=world.site_id,
+                        expert_id=eid,
+                        place_id=place.id,
+                        weekday=wd,
+                        start_time=time(9),
+                        end_time=time(12),
+                        valid_from=date(2020, 1, 1),
+                    )
+                )
+        return Booking(place.id, ids, {m.code: m.id for m in motifs})
+
+    return ctx.transact(work)

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..core.errors import DomainError
 from ..services.errors import Forbidden, Invalid, NotFound
+from ..ratelimit import RateLimited
 from .auth import CsrfFailed, Unauthenticated, WrongRole
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,22 @@ def messages() -> dict[str, str]:
         "contribution_required": _("Écrivez la contribution du service."),
         "answer_required": _("Écrivez la réponse groupée."),
         "contributions_missing": _("La réponse groupée attend encore la contribution de : %(missing)s."),
+        "motif_not_found": _("Motif de rendez-vous inconnu."),
+        "motif_required": _("Choisissez un motif de rendez-vous."),
+        "persons_out_of_range": _("Ce motif accueille de 1 à %(max)s personnes."),
+        "date_malformed": _("Date invalide : utilisez le format AAAA-MM-JJ."),
+        "date_range_inverted": _("La date de fin précède la date de début."),
+        "date_range_too_long": _("Cherchez des créneaux sur %(days)s jours au plus."),
+        "start_malformed": _("Heure de début invalide."),
+        "start_needs_offset": _("L'heure de début doit indiquer son fuseau horaire (ex. +01:00)."),
+        "slot_taken": _("Ce créneau vient d'être pris. Choisissez-en un autre."),
+        "ants_required": _("Ce motif demande le numéro de pré-demande ANTS."),
+        "ants_malformed": _("Le numéro de pré-demande ANTS compte 10 lettres majuscules et chiffres."),
+        "ants_not_expected": _("Ce motif ne demande pas de numéro de pré-demande ANTS."),
+        "ants_already_used": _("Ce numéro de pré-demande ANTS a déjà un rendez-vous."),
+        "too_many_appointments": _("Vous avez déjà %(max)s rendez-vous à venir pour ce motif."),
+        "booking_consent_required": _("Votre accord est nécessaire pour enregistrer le rendez-vous."),
+        "too_many_requests": _("Trop de demandes : réessayez dans quelques instants."),
         "unauthenticated": _("Authentification requise."),
         "csrf": _("Jeton CSRF manquant ou invalide : rechargez la page."),
         "booking_not_found": _(
@@ -146,6 +163,12 @@ def unauthenticated(_exc: Exception):
     return resp, status
 
 
+def rate_limited(exc: Exception):
+    resp, status = payload("too_many_requests", 429)
+    resp.headers["Retry-After"] = str(getattr(exc, "retry_after", 60))
+    return resp, status
+
+
 def wrong_role(_exc: Exception):
     return payload("role", 403)
 
@@ -189,5 +212,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(Unauthenticated, unauthenticated)
     app.register_error_handler(WrongRole, wrong_role)
     app.register_error_handler(CsrfFailed, csrf_failed)
+    app.register_error_handler(RateLimited, rate_limited)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)

@@ -1,13 +1,32 @@
 """SQLAlchemy 2.x models. Importing this package registers every table on Base.metadata."""
 
-from .appointments import APPOINTMENT_STATUSES, Appointment
+from .appointments import ACTIVE_STATUSES, APPOINTMENT_STATUSES, Appointment
 from .base import Base
+from .booking import (
+    Absence,
+    Motif,
+    Notification,
+    OpeningRangeRow,
+    Place,
+    PlaceClosure,
+    SlotHold,
+    WaitlistRequest,
+)
 from .cases import CASE_STATUSES, Case, CaseService
 from .sites import Counter, CounterService, OpeningException, OpeningHours, Partner, Service, Site
 from .staff import DEVICE_KINDS, ROLES, AccessToken, Device, EnrollmentCode, User, UserService
 from .tickets import Ticket, TicketEvent, TicketSequence
 
 __all__ = [
+    "ACTIVE_STATUSES",
+    "Absence",
+    "Motif",
+    "Notification",
+    "OpeningRangeRow",
+    "Place",
+    "PlaceClosure",
+    "SlotHold",
+    "WaitlistRequest",
     "APPOINTMENT_STATUSES",
     "Appointment",
     "EnrollmentCode",

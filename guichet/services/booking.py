@@ -1,0 +1,538 @@
+"""Online booking: motifs, free slots, short holds, and the booking itself, never twice on one slot.
+
+No double booking: a booking runs in one write transaction that first locks the experts who could take
+the slot (PostgreSQL: `SELECT … FOR UPDATE` on their user rows, in id order; SQLite: the whole write
+transaction is serialised by BEGIN IMMEDIATE), then recomputes the free slots of that day from the
+database and inserts. A partial unique index (expert, start) on active appointments is the backstop.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..core.errors import DomainError
+from ..core.slots import (
+    Calendar,
+    OpeningRange,
+    Slot,
+    SlotRules,
+    duration_for,
+    first_free_per_start,
+    free_slots,
+)
+from ..models import (
+    ACTIVE_STATUSES,
+    Absence,
+    Appointment,
+    Motif,
+    Notification,
+    OpeningRangeRow,
+    Place,
+    PlaceClosure,
+    Site,
+    SlotHold,
+    User,
+    UserService,
+)
+from .checkin import new_booking_code
+from .context import Actor, Context, Event
+from .errors import Forbidden, Invalid, NotFound
+
+ANTS_RE = re.compile(r"^[A-Z0-9]{10}$")
+HOLD_MINUTES = 10
+MAX_SEARCH_DAYS = 62
+STAFF = ("agent", "expert", "manager", "admin")
+
+
+def _site(s: Session, slug: str) -> Site:
+    site = s.scalar(select(Site).where(Site.slug == slug))
+    if site is None:
+        raise NotFound("site_not_found", site=slug)
+    return site
+
+
+def _is_staff(actor: Actor | None) -> bool:
+    return actor is not None and actor.is_user and actor.role in STAFF
+
+
+def closed_days(site: Site, years: range) -> frozenset[date]:
+    """National holidays for the site's subdivision (e.g. "57" adds Good Friday and 26 December in
+    Alsace-Moselle), minus the holidays the site works (settings `worked_holidays`: ISO dates or
+    holiday names such as "Lundi de Pentecôte")."""
+    cfg = site.settings or {}
+    subdiv = cfg.get("holiday_subdivision") or None
+    calendar = holidays.country_holidays("FR", subdiv=subdiv, years=list(years), language="fr")
+    worked = {str(x).strip().lower() for x in cfg.get("worked_holidays", [])}
+    return frozenset(
+        d
+        for d, name in calendar.items()
+        if d.isoformat() not in worked and str(name).strip().lower() not in worked
+    )
+
+
+def motif_json(m: Motif) -> dict[str, Any]:
+    return {
+        "code": m.code,
+        "label": m.label,
+        "service": m.service.code,
+        "duration_min": m.duration_min,
+        "extra_per_person_min": m.extra_per_person_min,
+        "max_persons": m.max_persons,
+        "min_delay_min": m.min_delay_min,
+        "max_delay_days": m.max_delay_days,
+        "bookable_by": m.bookable_by,
+        "instructions": m.instructions,
+        "requires_ants": m.requires_ants,
+    }
+
+
+def list_motifs(ctx: Context, slug: str, actor: Actor | None = None) -> dict[str, Any]:
+    """Motifs citizens may book (agents also see the agents-only ones), with the site's places."""
+    with ctx.db.session() as s:
+        site = _site(s, slug)
+        stmt = select(Motif).where(Motif.site_id == site.id, Motif.active).order_by(Motif.sort, Motif.label)
+        if not _is_staff(actor):
+            stmt = stmt.where(Motif.bookable_by == "everyone")
+        places = s.scalars(
+            select(Place).where(Place.site_id == site.id, Place.active).order_by(Place.id)
+        ).all()
+        return {
+            "site": {"slug": site.slug, "name": site.name, "timezone": site.timezone},
+            "motifs": [motif_json(m) for m in s.scalars(stmt).all()],
+            "places": [{"id": p.id, "name": p.name, "address": p.address} for p in places],
+        }
+
+
+def _motif(s: Session, site: Site, code: str, actor: Actor | None) -> Motif:
+    m = s.scalar(select(Motif).where(Motif.site_id == site.id, Motif.code == code, Motif.active))
+    if m is None or (m.bookable_by != "everyone" and not _is_staff(actor)):
+        raise NotFound("motif_not_found", motif=code)
+    return m
+
+
+@dataclass
+class _Inputs:
+    ranges: list[OpeningRange]
+    calendar: Calendar
+    rules: SlotRules
+    tz: ZoneInfo
+    places: dict[int, Place]
+
+
+def _ts(d: datetime) -> int:
+    return int(d.timestamp())
+
+
+def _inputs(
+    s: Session,
+    site: Site,
+    motif: Motif,
+    persons: int,
+    first: date,
+    last: date,
+    now: datetime,
+    place_id: int | None = None,
+    expert_ids: list[int] | None = None,
+    ignore_hold: str | None = None,
+) -> _Inputs:
+    """Load what free_slots needs for one motif between two local dates."""
+    tz = ZoneInfo(site.timezone)
+    stmt = select(OpeningRangeRow).where(OpeningRangeRow.site_id == site.id)
+    if place_id is not None:
+        stmt = stmt.where(OpeningRangeRow.place_id == place_id)
+    if expert_ids is not None:
+        stmt = stmt.where(OpeningRangeRow.expert_id.in_(expert_ids))
+    rows = s.scalars(stmt).all()
+    experts = {u.id: u for u in s.scalars(select(User).where(User.id.in_({r.expert_id for r in rows}))).all()}
+    served: dict[int, set[int]] = {}
+    for uid, sid in s.execute(
+        select(UserService.user_id, UserService.service_id).where(UserService.user_id.in_(experts))
+    ):
+        served.setdefault(uid, set()).add(sid)
+    places = {p.id: p for p in s.scalars(select(Place).where(Place.site_id == site.id, Place.active)).all()}
+    ranges = []
+    for r in rows:
+        expert = experts.get(r.expert_id)
+        if expert is None or not expert.active or r.place_id not in places:
+            continue
+        if r.motifs:
+            if motif.id not in {m.id for m in r.motifs}:
+                continue
+        elif served.get(expert.id) and motif.service_id not in served[expert.id]:
+            continue
+        ranges.append(
+            OpeningRange(
+                r.expert_id,
+                r.place_id,
+                r.weekday,
+                r.start_time,
+                r.end_time,
+                r.valid_from,
+                r.valid_until,
+                r.every_weeks,
+            )
+        )
+    ids = sorted({r.expert_id for r in ranges})
+    lo = datetime.combine(first - timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    hi = datetime.combine(last + timedelta(days=2), time(0), tzinfo=tz).astimezone(UTC)
+    busy: dict[int, list[tuple[int, int]]] = {}
+    if ids:
+        for eid, start, end, dur in s.execute(
+            select(
+                Appointment.expert_id, Appointment.starts_at, Appointment.ends_at, Appointment.duration_min
+            ).where(
+                Appointment.expert_id.in_(ids),
+                Appointment.status.in_(ACTIVE_STATUSES),
+                Appointment.starts_at < hi,
+                Appointment.starts_at >= lo - timedelta(hours=12),
+            )
+        ):
+            end = end or start + timedelta(minutes=dur)
+            busy.setdefault(eid, []).append((_ts(start), _ts(end)))
+        holds = select(SlotHold.expert_id, SlotHold.starts_at, SlotHold.ends_at).where(
+            SlotHold.expert_id.in_(ids),
+            SlotHold.expires_at > now,
+            SlotHold.starts_at < hi,
+            SlotHold.ends_at > lo,
+        )
+        if ignore_hold:
+            holds = holds.where(SlotHold.token != ignore_hold)
+        for eid, start, end in s.execute(holds):
+            busy.setdefault(eid, []).append((_ts(start), _ts(end)))
+    absences: dict[int, list[tuple[int, int]]] = {}
+    if ids:
+        for eid, start, end in s.execute(
+            select(Absence.expert_id, Absence.starts_at, Absence.ends_at).where(
+                Absence.expert_id.in_(ids), Absence.starts_at < hi, Absence.ends_at > lo
+            )
+        ):
+            absences.setdefault(eid, []).append((_ts(start), _ts(end)))
+    national = closed_days(site, range(first.year, last.year + 1))
+    closed: dict[int, frozenset[date]] = {}
+    closures = s.execute(
+        select(PlaceClosure.place_id, PlaceClosure.first_day, PlaceClosure.last_day).where(
+            PlaceClosure.place_id.in_(places), PlaceClosure.last_day >= first, PlaceClosure.first_day <= last
+        )
+    ).all()
+    for pid in places:
+        days = set(national)
+        for cpid, d0, d1 in closures:
+            if cpid == pid:
+                days.update(d0 + timedelta(days=k) for k in range((d1 - d0).days + 1))
+        closed[pid] = frozenset(days)
+    rules = SlotRules(
+        duration_min=duration_for(motif.duration_min, motif.extra_per_person_min, persons),
+        min_delay_min=motif.min_delay_min,
+        max_delay_days=motif.max_delay_days,
+        buffer_min=motif.buffer_min,
+        step_min=motif.duration_min,
+    )
+    return _Inputs(ranges, Calendar(busy=busy, absences=absences, closed_days=closed), rules, tz, places)
+
+
+def _persons(motif: Motif, persons: int) -> int:
+    if persons < 1 or persons > max(1, motif.max_persons):
+        raise Invalid("persons_out_of_range", max=max(1, motif.max_persons))
+    return persons
+
+
+def _slot_json(slot: Slot, inp: _Inputs) -> dict[str, Any]:
+    place = inp.places[slot.place_id]
+    return {
+        "start": datetime.fromtimestamp(slot.start, inp.tz).isoformat(),
+        "end": datetime.fromtimestamp(slot.end, inp.tz).isoformat(),
+        "place": {"id": place.id, "name": place.name},
+    }
+
+
+def _public_slots(slots: list[Slot]) -> list[Slot]:
+    """One slot per (place, start): the citizen picks a time and a place, not an expert."""
+    by_place: dict[int, list[Slot]] = {}
+    for slot in slots:
+        by_place.setdefault(slot.place_id, []).append(slot)
+    out = [x for group in by_place.values() for x in first_free_per_start(group)]
+    out.sort(key=lambda x: (x.start, x.place_id))
+    return out
+
+
+def find_slots(
+    ctx: Context,
+    slug: str,
+    motif_code: str,
+    first: date,
+    last: date,
+    persons: int = 1,
+    place_id: int | None = None,
+    actor: Actor | None = None,
+) -> dict[str, Any]:
+    if last < first:
+        raise Invalid("date_range_inverted")
+    if (last - first).days > MAX_SEARCH_DAYS:
+        raise Invalid("date_range_too_long", days=MAX_SEARCH_DAYS)
+    now = ctx.clock()
+    with ctx.db.session() as s:
+        site = _site(s, slug)
+        motif = _motif(s, site, motif_code, actor)
+        inp = _inputs(s, site, motif, _persons(motif, persons), first, last, now, place_id)
+        slots = _public_slots(free_slots(inp.ranges, inp.rules, inp.calendar, now, first, last, inp.tz))
+        return {
+            "motif": motif_json(motif),
+            "duration_min": inp.rules.duration_min,
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            "slots": [_slot_json(x, inp) for x in slots],
+        }
+
+
+def _parse_start(value: str, tz: ZoneInfo) -> datetime:
+    try:
+        start = datetime.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise Invalid("start_malformed") from exc
+    if start.tzinfo is None:
+        raise Invalid("start_needs_offset")
+    return start
+
+
+def _lock_experts(s: Session, ids: list[int]) -> None:
+    """Serialise bookings per expert: PostgreSQL row locks in id order (no deadlock between two
+    bookings locking overlapping sets); SQLite's write transaction is already exclusive."""
+    if ids and s.get_bind().dialect.name == "postgresql":
+        s.execute(select(User.id).where(User.id.in_(sorted(ids))).order_by(User.id).with_for_update())
+
+
+def _free_at(
+    s: Session,
+    site: Site,
+    motif: Motif,
+    persons: int,
+    start: datetime,
+    now: datetime,
+    place_id: int | None,
+    ignore_hold: str | None = None,
+    lock: bool = False,
+) -> tuple[list[Slot], _Inputs]:
+    """The free slots (one per expert) starting exactly at `start`, recomputed from the database."""
+    tz = ZoneInfo(site.timezone)
+    day = start.astimezone(tz).date()
+    inp = _inputs(s, site, motif, persons, day, day, now, place_id)
+    if lock:
+        _lock_experts(s, sorted({r.expert_id for r in inp.ranges}))
+        # Re-read after taking the locks: a booking committed meanwhile is now visible.
+        inp = _inputs(s, site, motif, persons, day, day, now, place_id, ignore_hold=ignore_hold)
+    elif ignore_hold:
+        inp = _inputs(s, site, motif, persons, day, day, now, place_id, ignore_hold=ignore_hold)
+    slots = free_slots(inp.ranges, inp.rules, inp.calendar, now, day, day, tz)
+    target = _ts(start)
+    return [x for x in slots if x.start == target], inp
+
+
+def _next_free(
+    s: Session, site: Site, motif: Motif, persons: int, after: datetime, now: datetime, n: int = 3
+):  # type: ignore[no-untyped-def]
+    tz = ZoneInfo(site.timezone)
+    first = after.astimezone(tz).date()
+    inp = _inputs(s, site, motif, persons, first, first + timedelta(days=14), now)
+    slots = _public_slots(
+        free_slots(inp.ranges, inp.rules, inp.calendar, now, first, first + timedelta(days=14), tz)
+    )
+    return [_slot_json(x, inp) for x in slots if x.start > _ts(after)][:n]
+
+
+def hold_slot(
+    ctx: Context,
+    slug: str,
+    motif_code: str,
+    start_iso: str,
+    persons: int = 1,
+    place_id: int | None = None,
+    actor: Actor | None = None,
+) -> dict[str, Any]:
+    """Keep a slot for HOLD_MINUTES while the contact form is filled in."""
+
+    def work(s: Session, events: list[Event]) -> dict[str, Any]:
+        now = ctx.clock()
+        site = _site(s, slug)
+        motif = _motif(s, site, motif_code, actor)
+        n = _persons(motif, persons)
+        start = _parse_start(start_iso, ZoneInfo(site.timezone))
+        free, _inp = _free_at(s, site, motif, n, start, now, place_id, lock=True)
+        if not free:
+            raise DomainError("slot_taken", next=_next_free(s, site, motif, n, start, now))
+        slot = free[0]
+        token = secrets.token_urlsafe(24)
+        s.add(
+            SlotHold(
+                token=token,
+                expert_id=slot.expert_id,
+                motif_id=motif.id,
+                place_id=slot.place_id,
+                starts_at=datetime.fromtimestamp(slot.start, UTC),
+                ends_at=datetime.fromtimestamp(slot.end, UTC),
+                expires_at=now + timedelta(minutes=HOLD_MINUTES),
+            )
+        )
+        return {"hold": token, "expires_at": (now + timedelta(minutes=HOLD_MINUTES)).isoformat()}
+
+    return ctx.transact(work)
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    site: str
+    motif: str
+    start: str
+    name: str
+    email: str
+    phone: str | None = None
+    persons: int = 1
+    place: int | None = None
+    ants_number: str | None = None
+    hold: str | None = None
+    case_id: int | None = None
+
+
+def appointment_json(a: Appointment, tz: ZoneInfo, place: Place | None = None) -> dict[str, Any]:
+    return {
+        "code": a.code,
+        "status": a.status,
+        "start": a.starts_at.astimezone(tz).isoformat(),
+        "end": (a.ends_at or a.starts_at + timedelta(minutes=a.duration_min)).astimezone(tz).isoformat(),
+        "duration_min": a.duration_min,
+        "service": a.service.code,
+        "service_label": a.service.label_fr,
+        "place": {"id": place.id, "name": place.name, "address": place.address} if place else None,
+        "persons": a.persons,
+    }
+
+
+def book(ctx: Context, req: BookingRequest, actor: Actor | None = None) -> dict[str, Any]:
+    """Book a slot for a citizen (online) or on their behalf (agent); exactly one booking per slot."""
+    email = req.email.strip().lower()
+    ants = (req.ants_number or "").strip().upper() or None
+
+    def work(s: Session, events: list[Event]) -> dict[str, Any]:
+        now = ctx.clock()
+        site = _site(s, req.site)
+        if actor is not None and actor.site_id is not None and actor.site_id != site.id:
+            raise Forbidden("other_site")
+        motif = _motif(s, site, req.motif, actor)
+        persons = _persons(motif, req.persons)
+        tz = ZoneInfo(site.timezone)
+        start = _parse_start(req.start, tz)
+        if motif.requires_ants:
+            if ants is None:
+                raise Invalid("ants_required")
+            if not ANTS_RE.match(ants):
+                raise Invalid("ants_malformed")
+        elif ants is not None:
+            raise Invalid("ants_not_expected")
+        free, inp = _free_at(s, site, motif, persons, start, now, req.place, ignore_hold=req.hold, lock=True)
+        if req.hold:
+            held = s.scalar(select(SlotHold).where(SlotHold.token == req.hold, SlotHold.expires_at > now))
+            if held is not None:
+                free = [x for x in free if x.expert_id == held.expert_id] or free
+        if not free:
+            raise DomainError("slot_taken", next=_next_free(s, site, motif, persons, start, now))
+        if ants is not None and s.scalar(
+            select(Appointment.id).where(
+                Appointment.ants_number == ants, Appointment.status.in_(ACTIVE_STATUSES)
+            )
+        ):
+            raise DomainError("ants_already_used")
+        mine = s.scalar(
+            select(func.count()).where(
+                Appointment.contact_email == email,
+                Appointment.motif_id == motif.id,
+                Appointment.status.in_(ACTIVE_STATUSES),
+                Appointment.starts_at > now,
+            )
+        )
+        if int(mine or 0) >= motif.max_per_contact:
+            raise DomainError("too_many_appointments", max=motif.max_per_contact)
+        slot = free[0]
+        code = new_booking_code()
+        while s.scalar(select(Appointment.id).where(Appointment.code == code)):
+            code = new_booking_code()
+        a = Appointment(
+            site_id=site.id,
+            service_id=motif.service_id,
+            expert_id=slot.expert_id,
+            starts_at=datetime.fromtimestamp(slot.start, UTC),
+            ends_at=datetime.fromtimestamp(slot.end, UTC),
+            duration_min=(slot.end - slot.start) // 60,
+            code=code,
+            status="booked",
+            created_at=now,
+            motif_id=motif.id,
+            place_id=slot.place_id,
+            persons=persons,
+            contact_name=req.name.strip(),
+            contact_email=email,
+            contact_phone=(req.phone or "").strip() or None,
+            ants_number=ants,
+            channel=("escalation" if req.case_id else "agent") if _is_staff(actor) else "online",
+            booked_by_id=actor.user_id if _is_staff(actor) and actor else None,
+            ical_uid=f"{secrets.token_hex(16)}@guichet",
+            case_id=req.case_id,
+        )
+        a.service = motif.service
+        s.add(a)
+        if req.hold:
+            s.query(SlotHold).filter(SlotHold.token == req.hold).delete()
+        s.flush()
+        s.add(Notification(appointment_id=a.id, kind="confirmation", recipient=email, created_at=now))
+        events.append(Event("appointment_booked", site.id, {"service": motif.service.code}))
+        return appointment_json(a, tz, inp.places.get(slot.place_id))
+
+    try:
+        return ctx.transact(work)
+    except IntegrityError as exc:
+        # The unique indexes are the backstop of the lock: report a lost race as what it is.
+        text = str(exc.orig).lower()
+        if "ants" in text:
+            raise DomainError("ants_already_used") from exc
+        raise DomainError("slot_taken", next=[]) from exc
+
+
+def get_appointment(ctx: Context, code: str) -> tuple[Appointment, Site, Place | None]:
+    """An appointment by its code (the code is the citizen's secret: 8 characters of 31)."""
+    with ctx.db.session() as s:
+        a = s.scalar(select(Appointment).where(Appointment.code == (code or "")[:16].upper()))
+        if a is None:
+            raise NotFound("booking_not_found")
+        site = s.get(Site, a.site_id)
+        place = s.get(Place, a.place_id) if a.place_id else None
+        assert site is not None
+        s.expunge_all()
+        return a, site, place
+
+
+def purge_expired_holds(ctx: Context) -> int:
+    def work(s: Session, events: list[Event]) -> int:
+        res = s.query(SlotHold).filter(SlotHold.expires_at <= ctx.clock()).delete()
+        return int(res or 0)
+
+    return ctx.transact(work)
+
+
+__all__ = [
+    "BookingRequest",
+    "book",
+    "closed_days",
+    "find_slots",
+    "get_appointment",
+    "hold_slot",
+    "list_motifs",
+    "purge_expired_holds",
+]
