@@ -4,5 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import routes  # noqa: E402,F401  (registers the routes on bp)
-from . import booking  # noqa: E402,F401
+# Importing the modules registers their routes on bp.
+from . import booking, routes  # noqa: E402,F401

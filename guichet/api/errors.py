@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from ..core.errors import DomainError
-from ..services.errors import Forbidden, Invalid, NotFound
 from ..ratelimit import RateLimited
+from ..services.errors import Forbidden, Invalid, NotFound
 from .auth import CsrfFailed, Unauthenticated, WrongRole
 
 log = logging.getLogger(__name__)

@@ -39,6 +39,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "Not found",
         409: "Refused by a queue rule",
         422: "Invalid field values",
+        429: "Too many requests from this address (Retry-After)",
     }
     return {str(c): _json(ERROR, words[c]) for c in codes}
 
@@ -269,6 +270,7 @@ def document() -> dict[str, Any]:
         },
     }
     doc["paths"].update(_workstation_paths())
+    doc["paths"].update(_booking_paths())
     return doc
 
 
@@ -432,6 +434,106 @@ def _workstation_paths() -> dict[str, Any]:
                 [],
                 _json(obj, "Day"),
                 (401, 403),
+            )
+        },
+    }
+
+
+def _booking_paths() -> dict[str, Any]:
+    """Online booking (issue 6). Public endpoints are rate-limited per client address (429)."""
+    from .booking import BookBody, HoldBody
+
+    obj = {"type": "object"}
+    slug = [_path_param("slug")]
+
+    def query(name: str, kind: str, description: str, required: bool = False) -> dict[str, Any]:
+        return {
+            "name": name,
+            "in": "query",
+            "required": required,
+            "schema": {"type": kind},
+            "description": description,
+        }
+
+    def public(op: dict[str, Any]) -> dict[str, Any]:
+        op["security"] = []
+        return op
+
+    slot = {
+        "type": "object",
+        "properties": {
+            "start": {
+                "type": "string",
+                "description": "ISO 8601 with offset, e.g. 2027-03-30T09:30:00+02:00",
+            },
+            "end": {"type": "string"},
+            "place": {"type": "object"},
+        },
+    }
+    return {
+        "/sites/{slug}/motifs": {
+            "get": public(
+                _op(
+                    "Bookable motifs and places (agents also see agents-only motifs)",
+                    slug,
+                    _json(obj, "Motifs and places"),
+                    (404,),
+                )
+            )
+        },
+        "/sites/{slug}/slots": {
+            "get": public(
+                _op(
+                    "Free slots of a motif between two dates (one per place and start time)",
+                    [
+                        *slug,
+                        query("motif", "string", "Motif code", True),
+                        query("from", "string", "First day, YYYY-MM-DD (default today)"),
+                        query("to", "string", "Last day, YYYY-MM-DD (at most 62 days after from)"),
+                        query("persons", "integer", "People in the appointment (longer slots)"),
+                        query("place", "integer", "Only this place"),
+                    ],
+                    _json(
+                        {"type": "object", "properties": {"slots": {"type": "array", "items": slot}}}, "Slots"
+                    ),
+                    (400, 404, 429),
+                )
+            )
+        },
+        "/holds": {
+            "post": public(
+                _op(
+                    "Hold a slot for 10 minutes while the contact form is filled in",
+                    [],
+                    _json(obj, "{hold, expires_at}"),
+                    (400, 404, 409, 422, 429),
+                    HoldBody,
+                    "201",
+                )
+            )
+        },
+        "/appointments": {
+            "post": public(
+                _op(
+                    "Book a slot: 201 with the booking code; 409 slot_taken with the next free slots",
+                    [],
+                    _json(obj, "The appointment and its code"),
+                    (400, 404, 409, 422, 429),
+                    BookBody,
+                    "201",
+                )
+            )
+        },
+        "/appointments/{code}.ics": {
+            "get": public(
+                {
+                    "summary": "The appointment as an iCalendar file (Europe/Paris VTIMEZONE, VALARM)",
+                    "parameters": [_path_param("code")],
+                    "responses": {
+                        "200": {"description": "text/calendar", "content": {"text/calendar": {}}},
+                        **_errors(404, 429),
+                    },
+                }
             )
         },
     }
