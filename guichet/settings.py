@@ -57,6 +57,13 @@ class Settings:
     kiosk_idle_s: int = 20
     db_pool_size: int = 10
     sql_echo: bool = False
+    # Booking e-mails: smtp://user:pass@host:port, smtps://..., smtp+starttls://..., or file://DIR
+    # (each message written as an .eml file: the embedded default, nothing leaves the machine).
+    smtp_url: str = "file://instance/mail"
+    mail_from: str = "Guichet <rendez-vous@localhost>"
+    # Citizens may cancel or move online until this many hours before; reminders go this long before.
+    booking_change_limit_h: int = 24
+    reminder_h: int = 48
 
     @property
     def production(self) -> bool:
@@ -103,4 +110,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         kiosk_idle_s=_int("GUICHET_KIOSK_IDLE_S", get("GUICHET_KIOSK_IDLE_S", "20"), 3),
         db_pool_size=_int("GUICHET_DB_POOL_SIZE", get("GUICHET_DB_POOL_SIZE", "10"), 1),
         sql_echo=_bool("GUICHET_SQL_ECHO", get("GUICHET_SQL_ECHO", "0")),
+        smtp_url=get("GUICHET_SMTP_URL", "file://instance/mail"),
+        mail_from=get("GUICHET_MAIL_FROM", "Guichet <rendez-vous@localhost>"),
+        booking_change_limit_h=_int(
+            "GUICHET_BOOKING_CHANGE_LIMIT_H", get("GUICHET_BOOKING_CHANGE_LIMIT_H", "24")
+        ),
+        reminder_h=_int("GUICHET_REMINDER_H", get("GUICHET_REMINDER_H", "48"), 1),
     )

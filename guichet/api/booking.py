@@ -28,6 +28,16 @@ class BookBody(Body):
     ants_number: str | None = Field(None, max_length=10, description="ANTS pre-application number")
     hold: str | None = Field(None, max_length=64, description="Token of a hold on this slot")
     consent: bool = Field(True, description="Agreement to the processing of the contact for this booking")
+    case: int | None = Field(None, ge=1, description="Level-2 case this appointment answers (agents only)")
+
+
+class Signed(Body):
+    sig: str = Field(min_length=1, max_length=64, description="The last segment of the manage link")
+
+
+class MoveBody(Signed):
+    start: str = Field(min_length=10, max_length=40)
+    hold: str | None = Field(None, max_length=64)
 
 
 class HoldBody(Body):
@@ -107,8 +117,40 @@ def book():
         place=body.place,
         ants_number=body.ants_number,
         hold=body.hold,
+        case_id=body.case,
     )
     return jsonify(booking.book(ctx(), req, current_actor())), 201
+
+
+@bp.get("/appointments/<code>")
+@public
+@limited("public_appointment")
+def appointment(code: str):
+    return jsonify(booking.view_appointment(ctx(), code, request.args.get("sig", "")[:64]))
+
+
+@bp.post("/appointments/<code>/cancel")
+@public
+@limited("public_appointment")
+def cancel(code: str):
+    body = parse(Signed)
+    return jsonify(booking.cancel(ctx(), code, body.sig))
+
+
+@bp.post("/appointments/<code>/move")
+@public
+@limited("booking")
+def move(code: str):
+    body = parse(MoveBody)
+    return jsonify(booking.move(ctx(), code, body.sig, body.start, body.hold))
+
+
+@bp.post("/appointments/<code>/waitlist")
+@public
+@limited("public_appointment")
+def waitlist(code: str):
+    body = parse(Signed)
+    return jsonify(booking.join_waitlist(ctx(), code, body.sig))
 
 
 @bp.get("/appointments/<code>.ics")

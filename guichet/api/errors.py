@@ -85,6 +85,13 @@ def messages() -> dict[str, str]:
         "ants_already_used": _("Ce numéro de pré-demande ANTS a déjà un rendez-vous."),
         "too_many_appointments": _("Vous avez déjà %(max)s rendez-vous à venir pour ce motif."),
         "booking_consent_required": _("Votre accord est nécessaire pour enregistrer le rendez-vous."),
+        "bad_signature": _("Ce lien n'est pas valide. Utilisez le lien reçu par e-mail."),
+        "change_too_late": _(
+            "Il est trop tard pour modifier ce rendez-vous en ligne (%(hours)s h avant). Appelez l'accueil."
+        ),
+        "appointment_not_active": _("Ce rendez-vous est annulé ou déjà passé."),
+        "appointment_not_movable": _("Ce rendez-vous ne peut pas être déplacé en ligne. Appelez l'accueil."),
+        "waitlist_closed": _("Vous avez déjà reçu toutes les propositions de créneau prévues."),
         "too_many_requests": _("Trop de demandes : réessayez dans quelques instants."),
         "unauthenticated": _("Authentification requise."),
         "csrf": _("Jeton CSRF manquant ou invalide : rechargez la page."),

@@ -8,6 +8,8 @@ database and inserts. A partial unique index (expert, start) on active appointme
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ from ..models import (
     ACTIVE_STATUSES,
     Absence,
     Appointment,
+    Case,
     Motif,
     Notification,
     OpeningRangeRow,
@@ -43,6 +46,7 @@ from ..models import (
     SlotHold,
     User,
     UserService,
+    WaitlistRequest,
 )
 from .checkin import new_booking_code
 from .context import Actor, Context, Event
@@ -429,6 +433,12 @@ def book(ctx: Context, req: BookingRequest, actor: Actor | None = None) -> dict[
         motif = _motif(s, site, req.motif, actor)
         persons = _persons(motif, req.persons)
         tz = ZoneInfo(site.timezone)
+        if req.case_id is not None:
+            if not _is_staff(actor):
+                raise Forbidden("role", role=actor.role if actor else "anonymous")
+            case = s.get(Case, req.case_id)
+            if case is None or case.site_id != site.id:
+                raise NotFound("case_not_found", case=req.case_id)
         start = _parse_start(req.start, tz)
         if motif.requires_ants:
             if ants is None:
@@ -493,7 +503,7 @@ def book(ctx: Context, req: BookingRequest, actor: Actor | None = None) -> dict[
         s.flush()
         s.add(Notification(appointment_id=a.id, kind="confirmation", recipient=email, created_at=now))
         events.append(Event("appointment_booked", site.id, {"service": motif.service.code}))
-        return appointment_json(a, tz, inp.places.get(slot.place_id))
+        return citizen_json(ctx, a, site, inp.places.get(slot.place_id), motif, with_link=True)
 
     try:
         return ctx.transact(work)
@@ -536,3 +546,204 @@ __all__ = [
     "list_motifs",
     "purge_expired_holds",
 ]
+
+
+# --- the citizen's signed link: see, cancel, move, waitlist ----------------------------------------
+
+
+def signature(ctx: Context, code: str) -> str:
+    """The unguessable part of a manage link (HMAC-SHA256 of the code with the secret key, 128 bits)."""
+    key = ctx.settings.secret_key.encode()
+    return hmac.new(key, b"manage:" + code.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def manage_url(ctx: Context, code: str) -> str:
+    return f"{ctx.settings.public_url}/rdv/gerer/{code}/{signature(ctx, code)}"
+
+
+def _check_signature(ctx: Context, code: str, sig: str | None) -> None:
+    if not sig or not hmac.compare_digest(str(sig)[:64], signature(ctx, code)):
+        raise Forbidden("bad_signature")
+
+
+def change_until(ctx: Context, a: Appointment) -> datetime:
+    return a.starts_at - timedelta(hours=ctx.settings.booking_change_limit_h)
+
+
+def citizen_json(
+    ctx: Context,
+    a: Appointment,
+    site: Site,
+    place: Place | None,
+    motif: Motif | None,
+    with_link: bool = False,
+) -> dict[str, Any]:
+    out = appointment_json(a, ZoneInfo(site.timezone), place)
+    limit = change_until(ctx, a)
+    out.update(
+        {
+            "site": {"slug": site.slug, "name": site.name},
+            "motif": motif.code if motif else None,
+            "motif_label": motif.label if motif else a.service.label_fr,
+            "instructions": motif.instructions if motif else "",
+            "ics_url": f"{ctx.settings.public_url}/api/v1/appointments/{a.code}.ics",
+            "can_change": a.status == "booked" and ctx.clock() < limit,
+            "change_until": limit.astimezone(ZoneInfo(site.timezone)).isoformat(),
+        }
+    )
+    if with_link:
+        out["manage_url"] = manage_url(ctx, a.code)
+    return out
+
+
+def _load(s: Session, code: str, lock: bool = False) -> tuple[Appointment, Site, Place | None, Motif | None]:
+    stmt = select(Appointment).where(Appointment.code == (code or "")[:16].upper())
+    if lock and s.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Appointment)
+    a = s.scalar(stmt)
+    if a is None:
+        raise NotFound("booking_not_found")
+    site = s.get(Site, a.site_id)
+    assert site is not None
+    place = s.get(Place, a.place_id) if a.place_id else None
+    motif = s.get(Motif, a.motif_id) if a.motif_id else None
+    return a, site, place, motif
+
+
+def view_appointment(ctx: Context, code: str, sig: str | None) -> dict[str, Any]:
+    with ctx.db.session() as s:
+        a, site, place, motif = _load(s, code)
+        _check_signature(ctx, a.code, sig)
+        return citizen_json(ctx, a, site, place, motif, with_link=True)
+
+
+def _check_changeable(ctx: Context, a: Appointment) -> None:
+    if a.status != "booked":
+        raise DomainError("appointment_not_active")
+    if ctx.clock() >= change_until(ctx, a):
+        raise DomainError("change_too_late", hours=ctx.settings.booking_change_limit_h)
+
+
+def cancel(ctx: Context, code: str, sig: str | None = None, actor: Actor | None = None) -> dict[str, Any]:
+    """Cancel an appointment: by the citizen with the signed link, or by staff (no time limit)."""
+
+    def work(s: Session, events: list[Event]) -> dict[str, Any]:
+        now = ctx.clock()
+        a, site, place, motif = _load(s, code, lock=True)
+        by_staff = _is_staff(actor) and (actor is not None and actor.site_id in (None, a.site_id))
+        if not by_staff:
+            _check_signature(ctx, a.code, sig)
+            _check_changeable(ctx, a)
+        elif a.status not in ACTIVE_STATUSES:
+            raise DomainError("appointment_not_active")
+        freed = (a.starts_at, a.ends_at, a.expert_id, a.place_id)
+        a.status = "cancelled"
+        a.cancelled_at = now
+        a.cancelled_by = "service" if by_staff else "citizen"
+        a.ical_sequence += 1
+        if a.contact_email:
+            s.add(
+                Notification(
+                    appointment_id=a.id, kind="cancellation", recipient=a.contact_email, created_at=now
+                )
+            )
+        if motif is not None:
+            _offer_freed_slot(s, ctx, site, motif, freed[0], now)
+        events.append(Event("appointment_cancelled", site.id, {"service": a.service.code}))
+        return citizen_json(ctx, a, site, place, motif)
+
+    return ctx.transact(work)
+
+
+def move(ctx: Context, code: str, sig: str | None, start_iso: str, hold: str | None = None) -> dict[str, Any]:
+    """Move an appointment to another free slot of the same motif: same code, same calendar UID."""
+
+    def work(s: Session, events: list[Event]) -> dict[str, Any]:
+        now = ctx.clock()
+        a, site, place, motif = _load(s, code, lock=True)
+        _check_signature(ctx, a.code, sig)
+        _check_changeable(ctx, a)
+        if motif is None:
+            raise DomainError("appointment_not_movable")
+        start = _parse_start(start_iso, ZoneInfo(site.timezone))
+        old_start = a.starts_at
+        # The appointment's own slot must not count as busy while looking for its new place.
+        a.status = "cancelled"
+        s.flush()
+        free, inp = _free_at(s, site, motif, a.persons, start, now, None, ignore_hold=hold, lock=True)
+        if not free:
+            raise DomainError("slot_taken", next=_next_free(s, site, motif, a.persons, start, now))
+        slot = next((x for x in free if x.expert_id == a.expert_id), free[0])
+        a.status = "booked"
+        a.starts_at = datetime.fromtimestamp(slot.start, UTC)
+        a.ends_at = datetime.fromtimestamp(slot.end, UTC)
+        a.expert_id, a.place_id = slot.expert_id, slot.place_id
+        a.reminder_sent_at = None
+        a.ical_sequence += 1
+        if hold:
+            s.query(SlotHold).filter(SlotHold.token == hold).delete()
+        if a.contact_email:
+            s.add(Notification(appointment_id=a.id, kind="change", recipient=a.contact_email, created_at=now))
+        _offer_freed_slot(s, ctx, site, motif, old_start, now)
+        events.append(Event("appointment_moved", site.id, {"service": a.service.code}))
+        return citizen_json(ctx, a, site, inp.places.get(slot.place_id), motif, with_link=True)
+
+    return ctx.transact(work)
+
+
+MAX_OFFERS = 3
+
+
+def join_waitlist(ctx: Context, code: str, sig: str | None) -> dict[str, Any]:
+    def work(s: Session, events: list[Event]) -> dict[str, Any]:
+        a, _site, _place, _motif = _load(s, code)
+        _check_signature(ctx, a.code, sig)
+        _check_changeable(ctx, a)
+        existing = s.scalar(select(WaitlistRequest).where(WaitlistRequest.appointment_id == a.id))
+        if existing is None:
+            s.add(WaitlistRequest(appointment_id=a.id, created_at=ctx.clock()))
+        elif existing.status != "active":
+            raise DomainError("waitlist_closed")
+        return {"waitlist": "active"}
+
+    return ctx.transact(work)
+
+
+def _offer_freed_slot(
+    s: Session, ctx: Context, site: Site, motif: Motif, freed_start: datetime, now: datetime
+) -> None:
+    """A slot freed up: offer it by e-mail to the first waiting citizen of the motif whose appointment
+    is later (first come, at most MAX_OFFERS offers per request and one per day)."""
+    if freed_start <= now:
+        return
+    rows = s.execute(
+        select(WaitlistRequest, Appointment)
+        .join(Appointment, Appointment.id == WaitlistRequest.appointment_id)
+        .where(
+            WaitlistRequest.status == "active",
+            Appointment.motif_id == motif.id,
+            Appointment.status == "booked",
+            Appointment.starts_at > freed_start,
+        )
+        .order_by(WaitlistRequest.created_at, WaitlistRequest.id)
+    ).all()
+    today = now.astimezone(ZoneInfo(site.timezone)).date()
+    for req, appt in rows:
+        if req.last_offer_at and req.last_offer_at.astimezone(ZoneInfo(site.timezone)).date() == today:
+            continue
+        if not appt.contact_email:
+            continue
+        req.offers_sent += 1
+        req.last_offer_at = now
+        if req.offers_sent >= MAX_OFFERS:
+            req.status = "closed"
+        s.add(
+            Notification(
+                appointment_id=appt.id,
+                kind="offer",
+                recipient=appt.contact_email,
+                data={"start": freed_start.astimezone(UTC).isoformat()},
+                created_at=now,
+            )
+        )
+        return
