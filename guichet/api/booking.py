@@ -11,7 +11,7 @@ from ..ratelimit import limited
 from ..services import booking
 from ..services.errors import Invalid
 from . import bp
-from .auth import ctx, current_actor, public
+from .auth import actor, ctx, current_actor, public, requires
 from .routes import parse
 from .schemas import Body
 
@@ -166,3 +166,16 @@ def appointment_ics(code: str):
         mimetype="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="rendez-vous-{appt.code}.ics"'},
     )
+
+
+@bp.get("/experts/me/calendar")
+@requires("agent", "expert", "manager", "admin")
+def my_calendar():
+    return jsonify(booking.feed_url(ctx(), actor()))
+
+
+@bp.get("/experts/<int:user_id>/calendar/<token>.ics")
+@public
+@limited("public_appointment")
+def expert_calendar(user_id: int, token: str):
+    return Response(booking.expert_feed(ctx(), user_id, token), mimetype="text/calendar")

@@ -92,6 +92,7 @@ def messages() -> dict[str, str]:
         "appointment_not_active": _("Ce rendez-vous est annulé ou déjà passé."),
         "appointment_not_movable": _("Ce rendez-vous ne peut pas être déplacé en ligne. Appelez l'accueil."),
         "waitlist_closed": _("Vous avez déjà reçu toutes les propositions de créneau prévues."),
+        "feed_not_found": _("Agenda introuvable."),
         "too_many_requests": _("Trop de demandes : réessayez dans quelques instants."),
         "unauthenticated": _("Authentification requise."),
         "csrf": _("Jeton CSRF manquant ou invalide : rechargez la page."),

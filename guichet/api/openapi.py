@@ -441,7 +441,7 @@ def _workstation_paths() -> dict[str, Any]:
 
 def _booking_paths() -> dict[str, Any]:
     """Online booking (issue 6). Public endpoints are rate-limited per client address (429)."""
-    from .booking import BookBody, HoldBody
+    from .booking import BookBody, HoldBody, MoveBody, Signed
 
     obj = {"type": "object"}
     slug = [_path_param("slug")]
@@ -522,6 +522,66 @@ def _booking_paths() -> dict[str, Any]:
                     BookBody,
                     "201",
                 )
+            )
+        },
+        "/appointments/{code}": {
+            "get": public(
+                _op(
+                    "An appointment seen through its signed manage link",
+                    [_path_param("code"), query("sig", "string", "Signature from the manage link", True)],
+                    _json(obj, "Appointment"),
+                    (403, 404, 429),
+                )
+            )
+        },
+        "/appointments/{code}/cancel": {
+            "post": public(
+                _op(
+                    "Cancel with the signed link (until the change limit)",
+                    [_path_param("code")],
+                    _json(obj, "Appointment"),
+                    (400, 403, 404, 409, 422, 429),
+                    Signed,
+                )
+            )
+        },
+        "/appointments/{code}/move": {
+            "post": public(
+                _op(
+                    "Move to another free slot of the motif (same code and calendar UID)",
+                    [_path_param("code")],
+                    _json(obj, "Appointment"),
+                    (400, 403, 404, 409, 422, 429),
+                    MoveBody,
+                )
+            )
+        },
+        "/appointments/{code}/waitlist": {
+            "post": public(
+                _op(
+                    "Be offered an earlier slot when one frees up (at most 3 offers)",
+                    [_path_param("code")],
+                    _json(obj, "{waitlist}"),
+                    (400, 403, 404, 409, 422, 429),
+                    Signed,
+                )
+            )
+        },
+        "/experts/me/calendar": {
+            "get": _op(
+                "The private calendar feed URL of the signed-in expert", [], _json(obj, "{url}"), (401, 403)
+            )
+        },
+        "/experts/{user_id}/calendar/{token}.ics": {
+            "get": public(
+                {
+                    "summary": "An expert's private calendar feed (iCalendar, no contact data)",
+                    "parameters": [_path_param("user_id", "integer"), _path_param("token")],
+                    "responses": {
+                        "200": {"description": "text/calendar", "content": {"text/calendar": {}}},
+                        **_errors(404, 429),
+                    },
+                }
             )
         },
         "/appointments/{code}.ics": {

@@ -420,6 +420,23 @@ def appointment_json(a: Appointment, tz: ZoneInfo, place: Place | None = None) -
     }
 
 
+def notification(a: Appointment, kind: str, now: datetime, **extra: Any) -> Notification:
+    """An e-mail to send about `a`, with the appointment as it is now: a later change must not
+    rewrite what an earlier message says."""
+    assert a.contact_email
+    snapshot = {
+        "starts_at": a.starts_at.astimezone(UTC).isoformat(),
+        "ends_at": (a.ends_at or a.starts_at + timedelta(minutes=a.duration_min)).astimezone(UTC).isoformat(),
+        "sequence": a.ical_sequence,
+        "status": a.status,
+        "place_id": a.place_id,
+        **extra,
+    }
+    return Notification(
+        appointment_id=a.id, kind=kind, recipient=a.contact_email, data=snapshot, created_at=now
+    )
+
+
 def book(ctx: Context, req: BookingRequest, actor: Actor | None = None) -> dict[str, Any]:
     """Book a slot for a citizen (online) or on their behalf (agent); exactly one booking per slot."""
     email = req.email.strip().lower()
@@ -501,7 +518,7 @@ def book(ctx: Context, req: BookingRequest, actor: Actor | None = None) -> dict[
         if req.hold:
             s.query(SlotHold).filter(SlotHold.token == req.hold).delete()
         s.flush()
-        s.add(Notification(appointment_id=a.id, kind="confirmation", recipient=email, created_at=now))
+        s.add(notification(a, "confirmation", now))
         events.append(Event("appointment_booked", site.id, {"service": motif.service.code}))
         return citizen_json(ctx, a, site, inp.places.get(slot.place_id), motif, with_link=True)
 
@@ -642,11 +659,7 @@ def cancel(ctx: Context, code: str, sig: str | None = None, actor: Actor | None 
         a.cancelled_by = "service" if by_staff else "citizen"
         a.ical_sequence += 1
         if a.contact_email:
-            s.add(
-                Notification(
-                    appointment_id=a.id, kind="cancellation", recipient=a.contact_email, created_at=now
-                )
-            )
+            s.add(notification(a, "cancellation", now))
         if motif is not None:
             _offer_freed_slot(s, ctx, site, motif, freed[0], now)
         events.append(Event("appointment_cancelled", site.id, {"service": a.service.code}))
@@ -683,7 +696,7 @@ def move(ctx: Context, code: str, sig: str | None, start_iso: str, hold: str | N
         if hold:
             s.query(SlotHold).filter(SlotHold.token == hold).delete()
         if a.contact_email:
-            s.add(Notification(appointment_id=a.id, kind="change", recipient=a.contact_email, created_at=now))
+            s.add(notification(a, "change", now))
         _offer_freed_slot(s, ctx, site, motif, old_start, now)
         events.append(Event("appointment_moved", site.id, {"service": a.service.code}))
         return citizen_json(ctx, a, site, inp.places.get(slot.place_id), motif, with_link=True)
@@ -737,13 +750,44 @@ def _offer_freed_slot(
         req.last_offer_at = now
         if req.offers_sent >= MAX_OFFERS:
             req.status = "closed"
-        s.add(
-            Notification(
-                appointment_id=appt.id,
-                kind="offer",
-                recipient=appt.contact_email,
-                data={"start": freed_start.astimezone(UTC).isoformat()},
-                created_at=now,
-            )
-        )
+        s.add(notification(appt, "offer", now, start=freed_start.astimezone(UTC).isoformat()))
         return
+
+
+# --- experts' private calendar feed -----------------------------------------------------------------
+
+
+def feed_token(ctx: Context, user_id: int) -> str:
+    key = ctx.settings.secret_key.encode()
+    return hmac.new(key, f"feed:{user_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def feed_url(ctx: Context, actor: Actor) -> dict[str, str]:
+    if not _is_staff(actor) or actor.user_id is None:
+        raise Forbidden("role", role=actor.role)
+    token = feed_token(ctx, actor.user_id)
+    return {"url": f"{ctx.settings.public_url}/api/v1/experts/{actor.user_id}/calendar/{token}.ics"}
+
+
+def expert_feed(ctx: Context, user_id: int, token: str) -> bytes:
+    """The expert's appointments from 30 days ago on, for a calendar application (no contact data)."""
+    from . import ical
+
+    if not hmac.compare_digest((token or "")[:64], feed_token(ctx, user_id)):
+        raise NotFound("feed_not_found")
+    with ctx.db.session() as s:
+        user = s.get(User, user_id)
+        if user is None or not user.active:
+            raise NotFound("feed_not_found")
+        rows = s.scalars(
+            select(Appointment)
+            .where(
+                Appointment.expert_id == user_id, Appointment.starts_at >= ctx.clock() - timedelta(days=30)
+            )
+            .order_by(Appointment.starts_at)
+            .limit(2000)
+        ).all()
+        sites = {site.id: site for site in s.scalars(select(Site)).all()}
+        places = {p.id: p for p in s.scalars(select(Place)).all()}
+        items = [(a, sites[a.site_id], places.get(a.place_id or 0)) for a in rows]
+        return ical.expert_feed(items, user.display_name)
