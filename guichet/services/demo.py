@@ -418,6 +418,7 @@ def load_demo(ctx: Context) -> DemoReport:
         kind: f"{ctx.settings.public_url}/enroll/{devices.create_enrolment(ctx, 'demo', kind, name)}"
         for kind, name in DEVICES
     }
+    ctx.transact(_booking)
     appointments = ctx.transact(_todays_appointments)
     return DemoReport("demo", [(u, r) for u, r, _ in USERS], tokens, enrolments, appointments)
 
@@ -430,7 +431,10 @@ def _todays_appointments(s: Session, _events: list) -> list[tuple[str, str, str]
     assert site is not None
     zone = ZoneInfo(site.timezone)
     now = utcnow()
-    expert = s.scalar(select(User).where(User.username == "expert1"))
+    experts = {
+        "EXPERT_CAF": s.scalar(select(User).where(User.username == "expert1")),
+        "EXPERT_IMPOTS": s.scalar(select(User).where(User.username == "expert2")),
+    }
     existing = s.scalars(
         select(Appointment).where(
             Appointment.site_id == site.id,
@@ -450,7 +454,7 @@ def _todays_appointments(s: Session, _events: list) -> list[tuple[str, str, str]
             appt = Appointment(
                 site_id=site.id,
                 service_id=service.id,
-                expert_id=expert.id if expert else None,
+                expert_id=experts[code].id if experts[code] else None,
                 starts_at=min(start + timedelta(minutes=offset), last),
                 duration_min=30,
                 code=new_booking_code(),
@@ -461,3 +465,112 @@ def _todays_appointments(s: Session, _events: list) -> list[tuple[str, str, str]
             rows.append(appt)
         s.flush()
     return [(a.starts_at.astimezone(zone).strftime("%H:%M"), a.service.label_fr, a.code) for a in rows]
+
+
+# Online booking: places, motifs, and the experts' weekly opening ranges.
+PLACES = [("Espace France Services", "2 rue de la Mairie, Bourg-Lès-Demo"), ("Salle des permanences", "")]
+# code, service, label, duration, extra per person, max persons, bookable by, requires ANTS, instructions
+MOTIFS = [
+    (
+        "RDV_CAF",
+        "EXPERT_CAF",
+        "Rendez-vous avec un conseiller CAF",
+        30,
+        0,
+        1,
+        "everyone",
+        False,
+        "Apportez votre numéro d'allocataire et vos trois derniers bulletins de salaire.",
+    ),
+    (
+        "RDV_IMPOTS",
+        "EXPERT_IMPOTS",
+        "Rendez-vous impôts (déclaration, prélèvement à la source)",
+        30,
+        0,
+        1,
+        "everyone",
+        False,
+        "Apportez votre dernier avis d'imposition et votre numéro fiscal.",
+    ),
+    (
+        "TITRE_IDENTITE",
+        "ANTS_ID",
+        "Carte d'identité ou passeport (dépôt du dossier)",
+        15,
+        10,
+        4,
+        "everyone",
+        True,
+        "Faites d'abord la pré-demande en ligne sur ants.gouv.fr et apportez son numéro, "
+        "une photo d'identité récente, un justificatif de domicile et l'ancien titre.",
+    ),
+    (
+        "URBANISME_RDV",
+        "URBANISME",
+        "Permis de construire (sur orientation de l'accueil)",
+        45,
+        0,
+        1,
+        "agents",
+        False,
+        "Apportez les plans et le formulaire Cerfa rempli.",
+    ),
+]
+# expert, place index, weekdays, (start, end) ranges, motif codes
+RANGES = [
+    ("expert1", 0, (1, 3), ((time(9), time(12)), (time(14), time(17))), ("RDV_CAF",)),
+    ("expert2", 0, (0, 2, 4), ((time(9), time(12)),), ("RDV_IMPOTS", "TITRE_IDENTITE")),
+    ("expert2", 1, (3,), ((time(14), time(17, 30)),), ("TITRE_IDENTITE", "URBANISME_RDV")),
+]
+
+
+def _booking(s: Session, _events: list) -> None:
+    """Create the booking setup once (a site that already has motifs is left as its managers set it)."""
+    from ..models import Motif, OpeningRangeRow, Place
+
+    site = s.scalar(select(Site).where(Site.slug == "demo"))
+    assert site is not None
+    if s.scalar(select(Motif.id).where(Motif.site_id == site.id)) is not None:
+        return
+    places = [Place(site_id=site.id, name=name, address=address) for name, address in PLACES]
+    s.add_all(places)
+    services = {sv.code: sv.id for sv in s.scalars(select(Service).where(Service.site_id == site.id))}
+    motifs = {}
+    for i, (code, service, label, dur, extra, most, who, ants, text) in enumerate(MOTIFS):
+        motifs[code] = Motif(
+            site_id=site.id,
+            service_id=services[service],
+            code=code,
+            label=label,
+            duration_min=dur,
+            extra_per_person_min=extra,
+            max_persons=most,
+            bookable_by=who,
+            requires_ants=ants,
+            instructions=text,
+            min_delay_min=60,
+            max_delay_days=60,
+            buffer_min=0,
+            sort=i,
+        )
+    s.add_all(motifs.values())
+    s.flush()
+    start = utcnow().astimezone(ZoneInfo(site.timezone)).date() - timedelta(days=7)
+    for username, place, weekdays, hours, codes in RANGES:
+        expert = s.scalar(select(User).where(User.username == username))
+        if expert is None:
+            continue
+        for wd in weekdays:
+            for opens, closes in hours:
+                row = OpeningRangeRow(
+                    site_id=site.id,
+                    expert_id=expert.id,
+                    place_id=places[place].id,
+                    weekday=wd,
+                    start_time=opens,
+                    end_time=closes,
+                    valid_from=start,
+                )
+                row.motifs = [motifs[c] for c in codes]
+                s.add(row)
