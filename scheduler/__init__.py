@@ -1,1 +1,9 @@
-"""Online appointment booking for level-2 experts (built in the booking issue)."""
+"""Online appointment booking pages (/rdv/...): citizens, and agents booking on their behalf.
+
+The pages are server-rendered forms that work without JavaScript; each step calls the booking service
+(guichet/services/booking.py), the same one the REST API uses (docs/contracts/booking.md).
+"""
+
+from .views import bp
+
+__all__ = ["bp"]

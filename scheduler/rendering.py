@@ -1,0 +1,69 @@
+"""Page plumbing shared by the booking and manage pages: language, who is booking, CSRF, error pages."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import render_template, request, session
+from flask_babel import force_locale
+
+from guichet.api.auth import csrf_token, ctx, current_actor
+from guichet.services import accounts
+from guichet.services.context import Actor
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LANGUAGES = ("fr", "en", "ar", "es", "pt")
+STAFF = ("agent", "expert", "manager", "admin")
+
+
+def localized(view: F) -> F:
+    """French unless ?lang= asks otherwise: the pages' words are French first, and a page must never
+    declare a language its text is not in (the browser's own language is not enough until catalogs
+    translate these pages)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        lang = request.args.get("lang")
+        with force_locale(lang if lang in LANGUAGES else "fr"):
+            return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def page(template: str, http_status: int = 200, **values: Any) -> tuple[str, int]:
+    return render_template(f"scheduler/{template}", csrf=csrf_token(), **values), http_status
+
+
+def error_page(status: int, message: str, back: str | None = None, back_label: str | None = None):
+    return page("error.html", status, status=status, message=message, back=back, back_label=back_label)
+
+
+def viewer() -> Actor | None:
+    """Who looks at the page: a signed-in agent sees agents-only motifs and books for a citizen."""
+    return current_actor()
+
+
+def form_ok() -> bool:
+    """The form carries the session's CSRF token (the pages are public, the session is the citizen's)."""
+    sent = request.form.get("csrf", "")
+    expected = session.get("csrf", "")
+    return bool(sent) and bool(expected) and hmac.compare_digest(sent, expected)
+
+
+def poster() -> Actor | None:
+    """Who posts a form already checked by form_ok(): the session's agent, if any.
+
+    current_actor() expects the X-CSRF-Token header of fetch() calls; a plain form carries the same
+    token as a field, checked by form_ok() before this is called."""
+    user_id = session.get("user_id")
+    if not user_id:
+        return None
+    return accounts.actor_for_user(ctx(), int(user_id))
+
+
+def is_staff(actor: Actor | None) -> bool:
+    return actor is not None and actor.is_user and actor.role in STAFF
