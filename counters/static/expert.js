@@ -636,6 +636,9 @@
 
   function connect() {
     if (!window.io) { setOffline(true); return; }
+    // An all-sites account (admin) must say which site it listens to (?site=); without one the page
+    // still works, without live updates.
+    if (!(state.me && state.me.site) && !state.site) return;
     var opts = { transports: ["websocket", "polling"], tryAllTransports: true };
     if (state.site && !(state.me && state.me.site)) opts.auth = { site: state.site };
     socket = window.io("/counter", opts);

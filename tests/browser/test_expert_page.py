@@ -293,11 +293,10 @@ def test_a_manager_sees_overdue_cases_first_and_standing_out(
     # In words, with an icon, and by its style: never by colour alone.
     expect(first.locator(".due")).to_have_text(re.compile(r"En retard de 5\xa0h\xa0\d+\xa0min"))
     expect(first.locator(".due svg[aria-hidden='true']")).to_have_count(1)
-    late_border = first.evaluate("e => getComputedStyle(e).borderTopWidth")
+    expect(first).to_have_css("border-top-width", "3px")
     on_time_link = case_link(page, on_time["reference"])
     expect(on_time_link.locator(".due")).to_have_text(re.compile(r"^\s*Reste "))
-    assert late_border == "3px"
-    assert on_time_link.evaluate("e => getComputedStyle(e).borderTopWidth") == "2px"
+    expect(on_time_link).to_have_css("border-top-width", "2px")
     expect(page.locator("#cases-summary")).to_have_text(re.compile(r"dont en retard : [1-9]\d*"))
 
     first.click()
