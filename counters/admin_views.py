@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from flask import render_template
 
-from guichet.api.auth import actor, csrf_token
+from guichet.api.auth import actor, csrf_token, requires
 
 from . import bp
-from .expert_views import MANAGERS, staff_page, watched_site
+from .expert_views import MANAGERS, watched_site
+from .views import sign_in_first
 
 
 @bp.get("/admin/staff")
-@staff_page(*MANAGERS)
+@sign_in_first
+@requires(*MANAGERS)
 def admin_staff_page():
     a = actor()
     data = {"role": a.role, "user_id": a.id, "manager": True, "site": watched_site()}

@@ -7,47 +7,17 @@ The page holds no business rule and no case data: expert.js loads everything thr
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
 
-from flask import redirect, render_template, request, url_for
+from flask import render_template, request
 
-from guichet.api.auth import actor, csrf_token, current_actor, requires
+from guichet.api.auth import actor, csrf_token, requires
 
 from . import bp
-
-F = TypeVar("F", bound=Callable[..., Any])
+from .views import sign_in_first
 
 EXPERT_ROLES = ("expert", "manager", "admin")
 MANAGERS = ("manager", "admin")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-
-
-def _navigating() -> bool:
-    """A browser opening the page asks for text/html by name; scripts and API clients do not."""
-    return any(value == "text/html" and quality > 0 for value, quality in request.accept_mimetypes)
-
-
-def staff_page(*roles: str) -> Callable[[F], F]:
-    """`@requires(roles)`, except that a browser without a session is sent to sign in first.
-
-    Other anonymous callers still get the 401 of `@requires` (the route audit relies on it).
-    """
-
-    def decorate(view: F) -> F:
-        guarded = requires(*roles)(view)
-
-        @wraps(guarded)
-        def page(*args: Any, **kwargs: Any) -> Any:
-            if current_actor() is None and request.method == "GET" and _navigating():
-                target = request.full_path.rstrip("?")
-                return redirect(url_for("staff.login_form", next=target), code=303)
-            return guarded(*args, **kwargs)
-
-        return page  # type: ignore[return-value]
-
-    return decorate
 
 
 def watched_site() -> str | None:
@@ -59,7 +29,8 @@ def watched_site() -> str | None:
 
 
 @bp.get("/expert")
-@staff_page(*EXPERT_ROLES)
+@sign_in_first  # a browser without a session signs in first; scripts get the 401 of @requires
+@requires(*EXPERT_ROLES)
 def expert_page():
     a = actor()
     data = {

@@ -34,7 +34,7 @@ def json_block(page: str, block_id: str) -> dict:
 @pytest.mark.parametrize("path", ["/expert", "/admin/staff"])
 def test_an_anonymous_browser_is_sent_to_sign_in_and_comes_back(client, world, path) -> None:
     response = client.get(path, headers=HTML)
-    assert response.status_code == 303
+    assert response.status_code in (302, 303)
     assert response.headers["Location"] == f"/login?next={path}"
     login = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f'name="next" value="{path}"' in login
