@@ -51,7 +51,10 @@ def device_csrf_token(device_token: str) -> str:
 
 def _check_csrf(expected: str) -> None:
     if request.method in UNSAFE:
-        sent = request.headers.get("X-CSRF-Token", "")
+        # Scripts send the header; plain HTML forms (sign-out) send the same token as a field.
+        sent = request.headers.get("X-CSRF-Token", "") or (
+            request.form.get("csrf", "") if request.form else ""
+        )
         if not sent or not expected or not hmac.compare_digest(sent, expected):
             raise CsrfFailed()
 

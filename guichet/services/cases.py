@@ -316,9 +316,13 @@ def answer(ctx: Context, actor: Actor, case_id: int, text: str) -> dict[str, Any
         if c.status != "open":
             raise DomainError("case_closed", reference=reference(c.id))
         _may_answer(s, actor, c)
-        missing = [cs.service.code for cs in c.services if cs.contribution is None]
+        missing = [cs.service for cs in c.services if cs.contribution is None]
         if missing:
-            raise DomainError("contributions_missing", services=missing, missing=", ".join(missing))
+            raise DomainError(
+                "contributions_missing",
+                services=[sv.code for sv in missing],
+                missing=", ".join(sv.label_fr for sv in missing),
+            )
         c.status = "answered"
         c.answer = text
         c.answered_at = now

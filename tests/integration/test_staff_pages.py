@@ -62,3 +62,12 @@ def test_sign_out_ends_the_session(client, world) -> None:
     page = client.get("/admin/printers").get_data(as_text=True)
     assert client.post("/logout", headers={"X-CSRF-Token": _csrf(page)}).status_code == 303
     assert client.get("/admin/printers", headers={"Accept": "application/json"}).status_code == 401
+
+
+def test_the_sign_out_form_of_the_printers_page_works_and_a_forged_one_does_not(client, world) -> None:
+    sign_in(client, "manager-test")
+    page = client.get("/admin/printers").get_data(as_text=True)
+    forged = client.post("/logout", data={"csrf": "forged"}, headers={"Accept": "application/json"})
+    assert forged.status_code == 403
+    assert client.post("/logout", data={"csrf": _csrf(page)}).status_code == 303
+    assert client.get("/admin/printers", headers={"Accept": "application/json"}).status_code == 401

@@ -362,7 +362,7 @@ def test_a_case_on_two_services_closes_with_one_grouped_answer_once_both_contrib
     early = post(client, world, f"/cases/{cid}/answer", "expert", text="Réponse")
     assert early.status_code == 409 and early.json["error"] == "contributions_missing"
     assert early.json["details"]["services"] == ["CAF", "CPAM"]
-    assert "CAF, CPAM" in early.json["message"]
+    assert "Service CAF, Service CPAM" in early.json["message"]
     agent = post(client, world, f"/cases/{cid}/contributions", "agent", service="CAF", text="x")
     assert agent.status_code == 403 and agent.json["error"] == "experts_only"
     one = post(
