@@ -10,7 +10,8 @@ import re
 
 from flask import render_template, request
 
-from guichet.api.auth import actor, csrf_token, requires
+from guichet.api.auth import actor, csrf_token, ctx, requires
+from guichet.services import booking
 
 from . import bp
 from .views import sign_in_first
@@ -39,4 +40,6 @@ def expert_page():
         "manager": a.role in MANAGERS,
         "site": watched_site(),
     }
-    return render_template("counters/expert.html", data=data, csrf=csrf_token(), staff_role=a.role)
+    # The private feed of the expert's appointments, to subscribe to from a calendar application.
+    feed = booking.feed_url(ctx(), a)["url"] if a.role == "expert" else None
+    return render_template("counters/expert.html", data=data, csrf=csrf_token(), staff_role=a.role, feed=feed)

@@ -146,3 +146,17 @@ def test_every_text_the_script_writes_comes_translated_from_the_page(client, wor
 def test_the_pages_assets_are_served(client, name) -> None:
     response = client.get(f"/counters/static/{name}")
     assert response.status_code == 200 and len(response.data) > 500
+
+
+def test_an_expert_page_gives_the_private_calendar_feed_that_works(client, world) -> None:
+    import re
+    from urllib.parse import urlparse
+
+    from .test_staff_pages import sign_in
+
+    sign_in(client, "expert-test")
+    page = client.get("/expert").get_data(as_text=True)
+    url = re.search(r'id="feed-url"[^>]*value="([^"]+)"', page)
+    assert url, "feed address missing"
+    r = client.get(urlparse(url.group(1)).path)
+    assert r.status_code == 200 and r.mimetype == "text/calendar"
