@@ -119,7 +119,6 @@ def client_texts() -> dict[str, str]:
         "board_updated": _("Mis à jour à %(time)s", time="{time}"),
         "counter_ticket": _("ticket %(number)s", number="{number}"),
         "no_expert": _("Aucun en particulier"),
-        "level2": _("niveau 2"),
         "choose_one": _("Choisissez…"),
         "online": _("En ligne"),
         "offline": _("Hors ligne : reconnexion en cours, les informations peuvent être en retard."),

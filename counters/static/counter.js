@@ -12,6 +12,7 @@
   var HINT_DEBOUNCE_MS = 200;
   var PERIODIC_REFRESH_MS = 30000;   // over-target counts change with time alone, without any event
   var RECONNECT_MS = 5000;
+  var FETCH_TIMEOUT_MS = 15000;
   var HINTS = ["ticket_called", "queue_changed", "ticket_changed", "counter_changed", "case_changed"];
   var SHORTCUTS = {
     n: "btn-call", r: "btn-recall", c: "btn-start", a: "btn-noshow", f: "btn-finish",
@@ -21,7 +22,7 @@
 
   var state = {
     me: null, config: null, counter: null, counters: [], ticket: null, parked: [], board: null,
-    boardAt: 0, offsetMs: 0, busy: false, loads: 0
+    boardAt: 0, offsetMs: 0, busy: false, loads: 0, writes: 0
   };
   var socket = null;
 
@@ -91,7 +92,15 @@
       headers["X-CSRF-Token"] = data.csrf;
       opts.body = JSON.stringify(body || {});
     }
+    // A request never hangs the page: after FETCH_TIMEOUT_MS it fails like a network error.
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = null;
+    if (controller) {
+      opts.signal = controller.signal;
+      timer = setTimeout(function () { controller.abort(); }, FETCH_TIMEOUT_MS);
+    }
     return fetch("/api/v1" + path, opts).then(function (resp) {
+      clearTimeout(timer);
       if (resp.status === 204) return null;
       return resp.json().catch(function () { return null; }).then(function (json) {
         if (resp.status === 401) {
@@ -104,6 +113,7 @@
         return json;
       });
     }, function () {
+      clearTimeout(timer);
       throw new ApiError("network", T.error_network, 0);
     });
   }
@@ -124,51 +134,61 @@
       fillDialogs();
     });
   }
-  function loadBoard() {
-    return api("GET", "/sites/" + encodeURIComponent(siteSlug()) + "/board").then(function (board) {
-      state.board = board;
-      state.boardAt = Date.now();
-      if (board.server_time) state.offsetMs = Date.parse(board.server_time) - Date.now();
-    });
-  }
   function loadCounters() {
     return api("GET", "/sites/" + encodeURIComponent(siteSlug()) + "/counters").then(function (r) {
       state.counters = r.counters || [];
     });
   }
-  function loadCurrent() {
-    if (!state.counter) { state.ticket = null; return Promise.resolve(); }
-    return api("GET", "/counters/" + state.counter.id + "/current").then(function (r) {
-      state.ticket = (r && r.ticket) || null;
-    });
-  }
-  function loadParked() {
-    return api("GET", "/sites/" + encodeURIComponent(siteSlug()) + "/parked").then(function (r) {
-      state.parked = (r && r.tickets) || [];
-    });
+
+  function findCounter(board, id) {
+    return (board.counters || []).filter(function (c) { return c.id === id; })[0] || null;
   }
 
-  // The board also says who sits where: if this agent no longer sits at their counter (closed or
-  // taken over by a manager), ask the server where they are.
-  function counterStillMine() {
-    if (!state.counter || !state.board || !state.board.counters) return true;
-    var mine = state.board.counters.filter(function (c) { return c.id === state.counter.id; })[0];
-    if (!mine) return false;
-    state.counter = mine;
-    return !!(mine.agent && state.me && mine.agent.id === state.me.id && mine.status !== "closed");
-  }
-
+  // Loads everything, then shows it, unless a write of this page was answered meanwhile: then the
+  // data may predate it, and another pass runs instead (the page never goes back to a stale state).
+  // The board also says who sits where: if this agent no longer sits at their counter (closed, or
+  // taken over by a manager), the server says where they are now.
   function doRefresh(full) {
+    var seq = state.writes;
+    var got = { me: state.me, counter: state.counter, ticket: null, parked: [], counters: state.counters, board: null };
+    var slug = function () { return encodeURIComponent((got.me && got.me.site) || data.site); };
+    function loadMe() {
+      return api("GET", "/me").then(function (me) { got.me = me; got.counter = me.counter || null; });
+    }
     var steps = Promise.resolve();
-    if (full || !state.me) steps = steps.then(loadMe);
+    if (full || !got.me) steps = steps.then(loadMe);
     if (full || !state.config) steps = steps.then(loadConfig);
     return steps
-      .then(loadBoard)
-      .then(function () { return counterStillMine() ? null : loadMe(); })
-      .then(function () {
-        return state.counter ? Promise.all([loadCurrent(), loadParked()]) : loadCounters();
+      .then(function () { return api("GET", "/sites/" + slug() + "/board"); })
+      .then(function (board) {
+        got.board = board;
+        var mine = got.counter && findCounter(board, got.counter.id);
+        if (mine) got.counter = mine;
+        if (!got.counter || (mine && mine.agent && got.me && mine.agent.id === got.me.id && mine.status !== "closed")) return null;
+        return loadMe().then(function () { if (got.counter) got.counter = findCounter(board, got.counter.id) || got.counter; });
       })
       .then(function () {
+        if (!got.counter) {
+          return api("GET", "/sites/" + slug() + "/counters").then(function (r) { got.counters = r.counters || []; });
+        }
+        return Promise.all([
+          api("GET", "/counters/" + got.counter.id + "/current"),
+          api("GET", "/sites/" + slug() + "/parked")
+        ]).then(function (r) {
+          got.ticket = (r[0] && r[0].ticket) || null;
+          got.parked = (r[1] && r[1].tickets) || [];
+        });
+      })
+      .then(function () {
+        if (seq !== state.writes) { again = true; return; }
+        state.me = got.me;
+        state.counter = got.counter;
+        state.ticket = got.ticket;
+        state.parked = got.parked;
+        state.counters = got.counters;
+        state.board = got.board;
+        state.boardAt = Date.now();
+        if (got.board.server_time) state.offsetMs = Date.parse(got.board.server_time) - Date.now();
         render();
         state.loads += 1;
         document.body.setAttribute("data-loads", String(state.loads));
@@ -452,7 +472,7 @@
     state.busy = true;
     document.body.setAttribute("aria-busy", "true");
     clearError();
-    function done() { state.busy = false; document.body.removeAttribute("aria-busy"); }
+    function done() { state.writes += 1; state.busy = false; document.body.removeAttribute("aria-busy"); }
     return work().then(function (result) {
       done();
       if (message) announce(typeof message === "function" ? message(result) : message);
@@ -545,10 +565,10 @@
   }
 
   /* ---------- dialogs ---------- */
-  var opener = null;
+  var openers = {};  // dialog id -> the control that opened it (focus goes back there)
 
   function openDialog(dialog, from, firstField) {
-    opener = from || document.activeElement;
+    openers[dialog.id] = from || document.activeElement;
     dialog.querySelector("[data-dialog-alert]").textContent = "";
     dialog.querySelectorAll("[data-ticket-number]").forEach(function (n) { n.textContent = state.ticket ? state.ticket.number : ""; });
     dialog.showModal();
@@ -572,7 +592,7 @@
     submit.setAttribute("aria-busy", "true");
     var ticketId = state.ticket && state.ticket.id;
     clearError();
-    function done() { submit.removeAttribute("aria-busy"); state.busy = false; }
+    function done() { state.writes += 1; submit.removeAttribute("aria-busy"); state.busy = false; }
     work().then(function (result) {
       done();
       closeDialog(dialog);
@@ -608,15 +628,22 @@
       ]));
     });
     var active = (cfg.services || []).filter(function (s) { return s.active !== false; });
-    var caseServices = $("case-services");
-    caseServices.textContent = "";
-    active.slice().sort(function (a, b) { return (b.level || 1) - (a.level || 1); }).forEach(function (s) {
-      var id = "case-service-" + s.code;
-      caseServices.appendChild(el("li", { className: "s-choice" }, [
-        el("input", { type: "checkbox", id: id, value: s.code }),
-        el("label", { for: id, text: s.label + (s.level === 2 ? " (" + T.level2 + ")" : "") })
-      ]));
+    // Level-2 services first; the others (a request may concern them too) one click away.
+    var level2 = active.filter(function (s) { return s.level === 2; });
+    var others = active.filter(function (s) { return s.level !== 2; });
+    if (!level2.length) { level2 = others; others = []; }
+    [["case-services", level2], ["case-services-more", others]].forEach(function (pair) {
+      var list = $(pair[0]);
+      list.textContent = "";
+      pair[1].forEach(function (s) {
+        var id = "case-service-" + s.code;
+        list.appendChild(el("li", { className: "s-choice" }, [
+          el("input", { type: "checkbox", id: id, value: s.code }),
+          el("label", { for: id, text: s.label })
+        ]));
+      });
     });
+    $("case-services-others").hidden = others.length === 0;
     fillSelect($("walkin-service"), active.filter(function (s) { return (s.level || 1) === 1; }), function (s) { return [s.code, s.label]; }, true);
     fillSelect($("transfer-service"), active, function (s) { return [s.code, s.label]; }, true);
     fillExperts();
@@ -631,7 +658,7 @@
   }
 
   function chosenCaseServices() {
-    return Array.prototype.map.call(document.querySelectorAll("#case-services input:checked"), function (i) { return i.value; });
+    return Array.prototype.map.call(document.querySelectorAll("#escalation [data-case-services] input:checked"), function (i) { return i.value; });
   }
 
   // Experts who serve one of the chosen services (an expert without services serves them all).
@@ -775,7 +802,9 @@
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
     if (document.querySelector("dialog[open]") || $("workstation").hidden) return;
     var target = e.target;
-    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    // Right after Escape the focus may still sit in the closing dialog's field for a moment.
+    var closing = target && target.closest && target.closest("dialog:not([open])");
+    if (!closing && target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
     var id = null;
     if (e.key === " ") {
       // Space keeps its usual meaning on a focused control (it activates it).
@@ -806,6 +835,7 @@
     var options = { transports: ["websocket", "polling"], tryAllTransports: true };
     if (state.me && !state.me.site && siteSlug()) options.auth = { site: siteSlug() };
     socket = window.io("/counter", options);
+    window.guichetCounterSocket = socket;  // for diagnostics (and the offline test)
     socket.on("connect", function () { setConnection(true); refresh(true); });
     HINTS.forEach(function (name) { socket.on(name, onHint); });
     socket.on("disconnect", function (reason) {
@@ -839,7 +869,7 @@
     $("form-walkin").addEventListener("submit", submitWalkIn);
     $("form-finish").addEventListener("change", function (e) {
       if (e.target.name === "outcome") $("escalation").hidden = e.target.value !== "escalated";
-      if (e.target.closest("#case-services")) fillExperts();
+      if (e.target.closest("[data-case-services]")) fillExperts();
     });
     $("form-transfer").addEventListener("change", function (e) {
       if (e.target.name === "target") showTransferTarget();
@@ -850,8 +880,9 @@
       });
       // Escape closes natively (cancel); either way focus returns to what opened the dialog.
       dialog.addEventListener("close", function () {
-        var back = opener;
-        opener = null;
+        var back = openers[dialog.id];
+        openers[dialog.id] = null;
+        if (document.querySelector("dialog[open]")) return;  // another dialog took over meanwhile
         if (back && shown(back) && document.contains(back)) back.focus();
         else focusNext(null);
       });
