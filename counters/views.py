@@ -44,6 +44,8 @@ def client_texts() -> dict[str, str]:
         "counter_occupied_by": _("Occupé par %(name)s", name="{name}"),
         "counter_yours": _("Vous"),
         "occupy": _("S'installer à %(counter)s", counter="{counter}"),
+        "occupy_short": _("S'installer"),
+        "take_over_short": _("Prendre la place"),
         "take_over": _("Prendre la place à %(counter)s", counter="{counter}"),
         "no_counters": _("Aucun guichet n'est configuré sur ce site."),
         "no_site": _("Ce compte n'est rattaché à aucun site : ajoutez ?site=<code du site> à l'adresse."),

@@ -259,36 +259,65 @@
     renderBoard();
   }
 
+  // Lists with buttons are updated in place (keyed rows): a reload on someone else's hint never
+  // takes the focus away from the button an agent is on, nor swallows a click.
+  function reconcile(container, items, keyOf, create, update) {
+    var existing = {};
+    Array.prototype.slice.call(container.children).forEach(function (node) {
+      existing[node.getAttribute("data-key")] = node;
+    });
+    var keys = items.map(function (item) { return String(keyOf(item)); });
+    Object.keys(existing).forEach(function (key) {
+      if (keys.indexOf(key) < 0) container.removeChild(existing[key]);
+    });
+    items.forEach(function (item, index) {
+      var node = existing[keys[index]];
+      if (!node) { node = create(item); node.setAttribute("data-key", keys[index]); }
+      update(node, item);
+      if (container.children[index] !== node) container.insertBefore(node, container.children[index] || null);
+    });
+  }
+
+  function createCounterRow() {
+    var row = el("tr", {}, [
+      el("th", { scope: "row" }),
+      el("td", {}, [el("span", { className: "c-badge" })]),
+      el("td"),
+      el("td", { className: "c-small" }),
+      el("td", {}, [el("button", { type: "button" }), el("span")])
+    ]);
+    row.querySelector("button").addEventListener("click", function () { occupy(row.counter); });
+    return row;
+  }
+
+  function updateCounterRow(row, c) {
+    row.counter = c;
+    var cells = row.children;
+    var taken = !!(c.agent && state.me && c.agent.id !== state.me.id);
+    cells[0].textContent = counterLabel(c);
+    var badge = cells[1].firstChild;
+    badge.textContent = counterStatusLabel(c.status);
+    badge.setAttribute("data-status", c.status);
+    cells[2].textContent = c.agent ? (taken ? c.agent.name : T.counter_yours) : T.counter_free;
+    cells[3].textContent = servicesSummary(c.services);
+    var button = cells[4].querySelector("button");
+    var note = cells[4].querySelector("span");
+    var allowed = !taken || data.manager;
+    button.hidden = !allowed;
+    note.hidden = allowed;
+    // Short words on the button, the counter's name in its accessible name (the row says it too).
+    button.className = "s-button c-occupy" + (taken ? " s-button-quiet" : "");
+    button.setAttribute("data-occupy", String(c.id));
+    button.setAttribute("aria-label", fmt(taken ? T.take_over : T.occupy, { counter: counterLabel(c) }));
+    button.textContent = taken ? T.take_over_short : T.occupy_short;
+    note.textContent = taken ? fmt(T.counter_occupied_by, { name: c.agent.name }) : "";
+  }
+
   function renderChooser() {
-    var body = $("chooser-body");
-    body.textContent = "";
-    var manager = data.manager;
     if (!siteSlug()) { $("chooser-empty").hidden = false; $("chooser-empty").textContent = T.no_site; return; }
     $("chooser-empty").hidden = state.counters.length > 0;
     $("chooser-empty").textContent = T.no_counters;
-    state.counters.forEach(function (c) {
-      var taken = c.agent && state.me && c.agent.id !== state.me.id;
-      var who = c.agent ? (taken ? c.agent.name : T.counter_yours) : T.counter_free;
-      var action = el("td");
-      if (!taken || manager) {
-        var button = el("button", {
-          type: "button", className: "s-button" + (taken ? " s-button-quiet" : ""),
-          "data-occupy": String(c.id),
-          text: fmt(taken ? T.take_over : T.occupy, { counter: counterLabel(c) })
-        });
-        button.addEventListener("click", function () { occupy(c); });
-        action.appendChild(button);
-      } else {
-        action.appendChild(el("span", { text: fmt(T.counter_occupied_by, { name: c.agent.name }) }));
-      }
-      body.appendChild(el("tr", {}, [
-        el("th", { scope: "row", text: counterLabel(c) }),
-        el("td", {}, [el("span", { className: "c-badge", "data-status": c.status, text: counterStatusLabel(c.status) })]),
-        el("td", { text: who }),
-        el("td", { className: "c-small", text: servicesSummary(c.services) }),
-        action
-      ]));
-    });
+    reconcile($("chooser-body"), state.counters, function (c) { return c.id; }, createCounterRow, updateCounterRow);
   }
 
   function renderWorkstation() {
@@ -359,31 +388,39 @@
     tick();
   }
 
-  function renderParked() {
-    var list = $("parked-list");
-    list.textContent = "";
-    $("parked-empty").hidden = state.parked.length > 0;
-    var holding = !!state.ticket;
-    state.parked.forEach(function (p) {
-      var resume = el("button", { type: "button", className: "s-button s-button-go", "data-resume": String(p.id),
-        text: fmt(T.resume, { number: p.number }) });
-      setEnabled(resume, !holding);
-      if (holding) resume.setAttribute("aria-describedby", "call-hint");
-      resume.addEventListener("click", function () {
-        if (!isEnabled(resume)) { announce(T.call_hint_busy); return; }
-        act(p, "resume", { counter: state.counter.id }, T.announce_resumed);
-      });
-      var unpark = el("button", { type: "button", className: "s-button s-button-quiet", "data-unpark": String(p.id),
-        text: fmt(T.unpark, { number: p.number }) });
-      unpark.addEventListener("click", function () { act(p, "unpark", {}, T.announce_unparked); });
-      list.appendChild(el("li", { className: "c-parked-item" }, [
-        el("span", { className: "c-parked-label" }, [
-          el("strong", { className: "c-parked-number", text: p.number }),
-          " — " + (p.service_label || serviceLabel(p.service))
-        ]),
-        el("span", { className: "c-parked-actions" }, [resume, unpark])
-      ]));
+  function createParkedItem() {
+    var resume = el("button", { type: "button", className: "s-button s-button-go" });
+    var unpark = el("button", { type: "button", className: "s-button s-button-quiet" });
+    var item = el("li", { className: "c-parked-item" }, [
+      el("span", { className: "c-parked-label" }, [el("strong", { className: "c-parked-number" }), el("span")]),
+      el("span", { className: "c-parked-actions" }, [resume, unpark])
+    ]);
+    resume.addEventListener("click", function () {
+      if (!isEnabled(resume)) { announce(T.call_hint_busy); return; }
+      act(item.ticket, "resume", { counter: state.counter.id }, T.announce_resumed);
     });
+    unpark.addEventListener("click", function () { act(item.ticket, "unpark", {}, T.announce_unparked); });
+    return item;
+  }
+
+  function updateParkedItem(item, p) {
+    item.ticket = p;
+    var holding = !!state.ticket;
+    item.querySelector(".c-parked-number").textContent = p.number;
+    item.querySelector(".c-parked-label span").textContent = " — " + (p.service_label || serviceLabel(p.service));
+    var buttons = item.querySelectorAll("button");
+    buttons[0].textContent = fmt(T.resume, { number: p.number });
+    buttons[0].setAttribute("data-resume", String(p.id));
+    setEnabled(buttons[0], !holding);
+    if (holding) buttons[0].setAttribute("aria-describedby", "call-hint");
+    else buttons[0].removeAttribute("aria-describedby");
+    buttons[1].textContent = fmt(T.unpark, { number: p.number });
+    buttons[1].setAttribute("data-unpark", String(p.id));
+  }
+
+  function renderParked() {
+    $("parked-empty").hidden = state.parked.length > 0;
+    reconcile($("parked-list"), state.parked, function (p) { return p.id; }, createParkedItem, updateParkedItem);
   }
 
   function renderBoard() {

@@ -163,7 +163,13 @@ def second_agent(browser: Browser) -> Iterator[Callable[[], Page]]:
 
 
 def focused_text(page: Page) -> str:
-    return str(page.evaluate("document.activeElement ? document.activeElement.textContent.trim() : ''"))
+    """The focused element's accessible words: its aria-label, else its text."""
+    return str(
+        page.evaluate(
+            "(() => { const e = document.activeElement; if (!e) return '';"
+            " return (e.getAttribute('aria-label') || e.textContent).trim(); })()"
+        )
+    )
 
 
 def tab_to(page: Page, pattern: str, limit: int = 60, backwards: bool = False) -> None:
@@ -443,6 +449,12 @@ def test_agent_flow_by_keyboard_alone(page: Page, live_server: Any, site: Site) 
     kb.press("p")
     expect(page.locator("#parked-list")).to_contain_text(second["number"])
     tab_to(page, rf"^Reprendre {second['number']}$")
+    # Someone else's news reloads the page's data: the focus stays on the same button.
+    loads = page.locator("body").get_attribute("data-loads")
+    site.issue("POSTE")
+    expect(page.locator("#board-services [data-service=POSTE]")).to_contain_text("1")
+    expect(page.locator("body")).not_to_have_attribute("data-loads", loads or "")
+    expect(page.get_by_role("button", name=f"Reprendre {second['number']}")).to_be_focused()
     kb.press("Enter")
     expect(page.locator("#t-number")).to_have_text(second["number"])
     expect(page.locator("#t-state")).to_have_text("En cours de service")
