@@ -236,6 +236,12 @@ def hold(site: str):
     sel = _selection(site, request.form, who)
     if not isinstance(sel, Selection):
         return sel
+    chosen = selection.parse_slot(request.form.get("slot"))
+    if chosen is not None and chosen[1] in {p["id"] for p in sel.places}:
+        sel.place = chosen[1]  # the time chosen says where
+        sel.errors.pop("place", None)
+    elif sel.asks_place and sel.place is None:
+        _offer_only_open_places(sel, who)
     if not sel.complete:
         return page("options.html", 400, **_common(sel, who))
     try:
@@ -244,7 +250,6 @@ def hold(site: str):
         return error_page(
             400, exc.message, url_for(".book_page", site=site, **sel.params()), _("Choisir un jour")
         )
-    chosen = selection.parse_slot(request.form.get("slot"))
     if chosen is None:
         if day is None:
             return _days(sel, who, 400)
