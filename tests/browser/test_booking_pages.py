@@ -68,7 +68,8 @@ def _serve_locally(live_server: Any) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def rdv(live_server: Any) -> Iterator[Rdv]:
-    motifs = requests.get(f"{live_server.url}/api/v1/sites/demo/motifs", timeout=10).json()
+    staff = {"Authorization": f"Bearer {live_server.agent_token}"}  # agents also see agents-only motifs
+    motifs = requests.get(f"{live_server.url}/api/v1/sites/demo/motifs", headers=staff, timeout=10).json()
     by_code = {m["code"]: m for m in motifs["motifs"]}
     assert {CAF, ID_CARD} <= set(by_code), f"demo motifs changed: {sorted(by_code)}"
     if requests.get(f"{live_server.url}/rdv/demo", timeout=10).status_code == 200:
@@ -397,3 +398,44 @@ def test_unknown_site_is_a_french_404_page(page: Page, rdv: Rdv) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Introuvable")
     expect(page.get_by_text("Site inconnu.")).to_be_visible()
     check_axe(page, "unknown site")
+
+
+def test_signed_in_agent_books_an_agents_only_motif_for_a_citizen(page: Page, rdv: Rdv, screenshot) -> None:
+    """Agents sign in, then use the same pages: they see the agents-only motifs, and their forms
+    carry the session's CSRF token."""
+    agents_only = next(m for m in rdv.motifs.values() if m["bookable_by"] == "agents")
+    public = requests.get(f"{rdv.url}/rdv/demo", timeout=10).text
+    assert agents_only["label"] not in public  # not offered to citizens
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{rdv.url}/login?next=/rdv/demo")
+    page.get_by_label("Identifiant").fill("agent1")
+    page.get_by_label("Mot de passe").fill("guichet-demo")
+    page.get_by_role("button", name="Se connecter").click()
+    heading_has_focus(page, "Prendre rendez-vous : choisissez le motif")
+    expect(page.get_by_text("Vous êtes connecté comme agent")).to_be_visible()
+    page.get_by_role("radio", name=agents_only["label"]).check()
+    check_axe(page, "motif step, signed-in agent")
+    screenshot(page, "booking-agent")
+    page.get_by_role("button", name="Continuer").click()
+    if page.get_by_role("heading", level=1).inner_text() == "Précisez votre demande":
+        page.get_by_role("radio").first.check()
+        page.get_by_role("button", name="Voir les créneaux").click()
+    heading_has_focus(page, "Choisissez un jour")
+    later_day_link(page).click()
+    page.get_by_role("radio").first.check()
+    page.get_by_role("button", name="Continuer").click()
+    heading_has_focus(page, "Coordonnées de l'usager")
+    page.get_by_label("Nom et prénom").fill("Sacha Usager")
+    page.get_by_label("Adresse e-mail").fill(f"usager-{uuid.uuid4().hex[:8]}@example.org")
+    page.get_by_label(
+        "La personne accepte que ces coordonnées soient enregistrées pour ce rendez-vous."
+    ).check()
+    check_axe(page, "contact step, signed-in agent")
+    page.get_by_role("button", name="Confirmer le rendez-vous").click()
+    heading_has_focus(page, "Rendez-vous confirmé")
+    expect(page.locator(".rdv-details")).to_contain_text(agents_only["label"])
+    expect(page.get_by_role("link", name="Prendre un autre rendez-vous")).to_be_visible()
+    page.get_by_role("link", name="Gérer mon rendez-vous : annuler, déplacer").click()
+    page.get_by_role("link", name="Annuler le rendez-vous").click()
+    page.get_by_role("button", name="Oui, annuler le rendez-vous").click()
+    expect(page.get_by_text("Ce rendez-vous est annulé.", exact=True)).to_be_visible()
