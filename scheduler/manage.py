@@ -190,7 +190,7 @@ def _move_page(
     values.update(
         day=day,
         day_text=texts.day_label(day),
-        choices=selection.slot_choices(found["slots"], sel.asks_place),
+        choices=selection.slot_choices(found["slots"]),
         days_url=link(**{"from": raw_from}),
         back_from=raw_from or "",
     )

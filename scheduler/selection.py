@@ -181,8 +181,11 @@ def group_by_day(slots: list[dict[str, Any]]) -> list[tuple[date, int]]:
     return sorted(counts.items())
 
 
-def slot_choices(slots: list[dict[str, Any]], several_places: bool) -> list[dict[str, Any]]:
-    """Radio options for slots: value "start|place" (one slot per place and start)."""
+def slot_choices(slots: list[dict[str, Any]], several_places: bool | None = None) -> list[dict[str, Any]]:
+    """Radio options for slots: value "start|place" (one slot per place and start). Place names are
+    shown when asked, or by default when the slots are at more than one place."""
+    if several_places is None:
+        several_places = len({(slot.get("place") or {}).get("id") for slot in slots}) > 1
     out = []
     for slot in slots:
         start = texts.parse_iso(slot["start"])

@@ -201,13 +201,12 @@ def _slots(
     found = booking.find_slots(
         ctx(), sel.site["slug"], sel.motif["code"], day, day, sel.persons_or_one, sel.place, who
     )
-    several = sel.asks_place and sel.place is None
     return page(
         "slots.html",
         status,
         day=day,
         day_text=texts.day_label(day),
-        choices=selection.slot_choices(found["slots"], several),
+        choices=selection.slot_choices(found["slots"]),
         proposals=selection.slot_choices(proposals or [], sel.asks_place),
         error=error,
         alert=alert,

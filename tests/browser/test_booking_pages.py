@@ -116,6 +116,14 @@ def later_day_link(page: Page) -> Any:
     raise AssertionError("no day with free slots two days ahead or later in the first fortnight")
 
 
+def label_time(page: Page, radio: Any) -> str:
+    """ "09:30" from a time's label (which may also name the place)."""
+    label = page.locator(f"label[for='{radio.get_attribute('id')}']").text_content() or ""
+    found = re.search(r"\d\d:\d\d", label)
+    assert found, label
+    return found.group(0)
+
+
 def ics_knows(live_server: Any, code: str) -> None:
     r = requests.get(f"{live_server.url}/api/v1/appointments/{code}.ics", timeout=10)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/calendar"), r.text
@@ -156,7 +164,7 @@ def test_citizen_books_on_a_phone_by_touch_then_cancels(
     options = page.get_by_role("radio")
     assert options.count() >= 2
     chosen = options.nth(1)
-    chosen_time = page.locator(f"label[for='{chosen.get_attribute('id')}']").inner_text().strip()
+    chosen_time = label_time(page, chosen)
     chosen.tap()  # the transparent radio covers its tile
     expect(chosen).to_be_checked()
     check_axe(page, "time step, a time chosen")
@@ -207,6 +215,31 @@ def test_citizen_books_on_a_phone_by_touch_then_cancels(
     heading_has_focus(page, "Votre rendez-vous")
     check_axe(page, "manage page")
     screenshot(page, "booking-7-manage")
+
+    # Move it to another time of the same day: same code, new time.
+    page.get_by_role("link", name="Déplacer le rendez-vous").tap()
+    heading_has_focus(page, "Déplacer le rendez-vous")
+    check_axe(page, "move: days")
+    page.locator("a.rdv-day", has_text=day_name).tap()
+    heading_has_focus(page, "Déplacer le rendez-vous : choisissez l'heure")
+    other = page.get_by_role("radio").last
+    new_time = label_time(page, other)
+    assert new_time != chosen_time
+    other.tap()
+    check_axe(page, "move: times")
+    screenshot(page, "booking-move")
+    page.get_by_role("button", name="Déplacer à cet horaire").tap()
+    heading_has_focus(page, "Votre rendez-vous")
+    expect(page.get_by_role("status")).to_contain_text(f"à {new_time}. Le code reste le même")
+    expect(page.locator(".rdv-details")).to_contain_text(f"de {new_time} à")
+    expect(page.locator(".rdv-code-value")).to_contain_text(code)
+
+    page.get_by_role("button", name="Être prévenu si un créneau plus tôt se libère").tap()
+    expect(page.get_by_role("status")).to_contain_text(
+        "si un créneau plus tôt se libère, nous vous l'écrirons"
+    )
+    check_axe(page, "manage page, waitlist joined")
+
     page.get_by_role("link", name="Annuler le rendez-vous").tap()
     heading_has_focus(page, "Annuler ce rendez-vous ?")
     check_axe(page, "cancel confirmation")

@@ -581,6 +581,27 @@ def test_move_to_another_day_keeps_the_code(client, ctx, booked) -> None:
         )
 
 
+def test_moving_to_a_time_just_taken_shows_the_next_free_slots(client, ctx, booked) -> None:
+    slots = client.get(booked + "/deplacer?day=2027-03-25")
+    taken = "2027-03-25T09:00:00+01:00"
+    booking_service.book(
+        ctx,
+        booking_service.BookingRequest(
+            site="test", motif="CAF_RDV", start=taken, name="B", email="b@example.org"
+        ),
+    )
+    r = client.post(
+        booked + "/deplacer", data={"csrf": csrf_of(slots), "day": "2027-03-25", "slot": f"{taken}|1"}
+    )
+    assert r.status_code == 409
+    page = text(r)
+    assert "Ce créneau vient d'être pris. Choisissez-en un autre." in page
+    assert "Choisir le jeudi 25 mars à 09:30" in page
+    with ctx.db.session() as s:
+        mine = s.scalar(select(Appointment).where(Appointment.contact_email == "a.martin@example.org"))
+        assert mine.starts_at.replace(tzinfo=UTC) == datetime(2027, 3, 23, 9, 0, tzinfo=UTC)  # unchanged
+
+
 def test_moving_without_choosing_a_time_asks_for_one(client, booked) -> None:
     slots = client.get(booked + "/deplacer?day=2027-03-25")
     r = client.post(booked + "/deplacer", data={"csrf": csrf_of(slots), "day": "2027-03-25"})
