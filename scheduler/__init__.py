@@ -4,6 +4,7 @@ The pages are server-rendered forms that work without JavaScript; each step call
 (guichet/services/booking.py), the same one the REST API uses (docs/contracts/booking.md).
 """
 
+from . import contact, manage  # noqa: F401  (their pages register on bp)
 from .views import bp
 
 __all__ = ["bp"]

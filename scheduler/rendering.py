@@ -67,3 +67,29 @@ def poster() -> Actor | None:
 
 def is_staff(actor: Actor | None) -> bool:
     return actor is not None and actor.is_user and actor.role in STAFF
+
+
+# Holds live in the session (never in a URL): "site|motif|start|place|persons" -> {hold, expires_at}.
+HOLDS = "rdv_holds"
+MAX_HOLDS_KEPT = 4
+
+
+def hold_key(site: str, motif: str, start: str, place: int | None, persons: int) -> str:
+    return f"{site}|{motif}|{start}|{place or ''}|{persons}"
+
+
+def remember_hold(key: str, held: dict[str, Any]) -> None:
+    holds = dict(session.get(HOLDS) or {})
+    holds.pop(key, None)
+    holds[key] = held
+    session[HOLDS] = dict(list(holds.items())[-MAX_HOLDS_KEPT:])
+
+
+def held_slot(key: str) -> dict[str, Any] | None:
+    return (session.get(HOLDS) or {}).get(key)
+
+
+def forget_hold(key: str) -> None:
+    holds = dict(session.get(HOLDS) or {})
+    if holds.pop(key, None) is not None:
+        session[HOLDS] = holds

@@ -408,6 +408,7 @@ def test_a_form_without_the_session_s_csrf_token_is_refused_in_french(client, bo
         ("/rdv/test?motif=CAF_RDV&day=mardi", 400, "Date invalide : utilisez le format AAAA-MM-JJ."),
         ("/rdv/test?motif=CAF_RDV&from=2027-13-45", 400, "Date invalide"),
         ("/rdv/test?case=abc", 400, "Numéro de dossier invalide."),
+        ("/rdv/test?case=1", 403, "Seul un agent connecté peut rattacher"),
         ("/rdv/test?motif=CAF_RDV&case=1", 403, "Seul un agent connecté peut rattacher"),
         ("/rdv/test/coordonnees?motif=CAF_RDV&start=demain", 400, "Heure de début invalide."),
         ("/rdv/test/coordonnees?motif=CAF_RDV&start=2027-03-23T10:00:00", 400, "Heure de début invalide."),
