@@ -135,6 +135,8 @@ def test_citizen_books_on_a_phone_by_touch_then_cancels(
     phone: Page, rdv: Rdv, live_server, screenshot
 ) -> None:
     page = phone
+    script_errors: list[str] = []
+    page.on("pageerror", lambda exc: script_errors.append(str(exc)))
     motif = rdv.motifs[CAF]
     email = f"touch-{uuid.uuid4().hex[:8]}@example.org"
 
@@ -254,6 +256,7 @@ def test_citizen_books_on_a_phone_by_touch_then_cancels(
     sig = page.url.rstrip("/").rsplit("/", 1)[-1]
     seen = requests.get(f"{rdv.url}/api/v1/appointments/{code}", params={"sig": sig}, timeout=10)
     assert seen.status_code == 200 and seen.json()["status"] == "cancelled", seen.text
+    assert script_errors == []
 
 
 FOCUSED = """() => {
@@ -472,3 +475,32 @@ def test_signed_in_agent_books_an_agents_only_motif_for_a_citizen(page: Page, rd
     page.get_by_role("link", name="Annuler le rendez-vous").click()
     page.get_by_role("button", name="Oui, annuler le rendez-vous").click()
     expect(page.get_by_text("Ce rendez-vous est annulé.", exact=True)).to_be_visible()
+
+
+def test_the_whole_flow_works_without_javascript(browser: Any, rdv: Rdv) -> None:
+    """The pages are plain forms: with scripts off, a booking still goes through and is cancelled."""
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="fr-FR")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        motif = rdv.motifs[CAF]
+        page.goto(f"{rdv.url}/rdv/demo")
+        page.get_by_role("radio", name=motif["label"]).check()
+        page.get_by_role("button", name="Continuer").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Choisissez un jour")
+        later_day_link(page).click()
+        page.get_by_role("radio").last.check()
+        page.get_by_role("button", name="Continuer").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Vos coordonnées")
+        page.get_by_label("Nom et prénom").fill("Lou Sansscript")
+        page.get_by_label("Adresse e-mail").fill(f"sans-js-{uuid.uuid4().hex[:8]}@example.org")
+        page.get_by_role("checkbox").check()
+        page.get_by_role("button", name="Confirmer le rendez-vous").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Rendez-vous confirmé")
+        expect(page.locator(".rdv-code-value")).to_have_text(re.compile(r"[A-Z0-9]{8}"))
+        page.get_by_role("link", name="Gérer mon rendez-vous : annuler, déplacer").click()
+        page.get_by_role("link", name="Annuler le rendez-vous").click()
+        page.get_by_role("button", name="Oui, annuler le rendez-vous").click()
+        expect(page.get_by_text("Ce rendez-vous est annulé.", exact=True)).to_be_visible()
+    finally:
+        context.close()
