@@ -9,6 +9,7 @@ from flask_babel import Babel, get_locale
 from flask_socketio import SocketIO
 
 from .db import Database
+from .ratelimit import Limiter
 from .realtime import Hub
 from .services.context import Context
 from .settings import Settings, load_settings
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from display import bp as display_bp
     from kiosk import bp as kiosk_bp
     from printer import Spooler
+    from scheduler import bp as scheduler_bp
 
     from .api import bp as api_bp
     from .api.errors import register_error_handlers
@@ -89,7 +91,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(display_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(counters_bp)
+    app.register_blueprint(scheduler_bp)
     app.extensions["guichet_spooler"] = Spooler()
+    # Per-address limits on public booking endpoints (shared through Redis when configured).
+    app.extensions["guichet_limiter"] = Limiter(settings.redis_url)
     register_error_handlers(app)
 
     @app.context_processor
