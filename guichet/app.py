@@ -9,7 +9,7 @@ from flask_babel import Babel, get_locale
 from flask_socketio import SocketIO
 
 from .db import Database
-from .ratelimit import Limiter
+from .ratelimit import Limiter, parse_limits
 from .realtime import Hub
 from .services.context import Context
 from .settings import Settings, load_settings
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(scheduler_bp)
     app.extensions["guichet_spooler"] = Spooler()
     # Per-address limits on public booking endpoints (shared through Redis when configured).
-    app.extensions["guichet_limiter"] = Limiter(settings.redis_url)
+    app.extensions["guichet_limiter"] = Limiter(settings.redis_url, parse_limits(settings.rate_limits))
     register_error_handlers(app)
 
     @app.context_processor

@@ -25,6 +25,18 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
 }
 
 
+def parse_limits(text: str) -> dict[str, tuple[int, int]]:
+    """ "booking=10/60,slots=60/60" -> {"booking": (10, 60), "slots": (60, 60)}; unknown buckets refused."""
+    out: dict[str, tuple[int, int]] = {}
+    for part in filter(None, (p.strip() for p in (text or "").split(","))):
+        name, _, rate = part.partition("=")
+        count, _, window = rate.partition("/")
+        if name not in DEFAULT_LIMITS or not count.isdigit() or not window.isdigit() or int(window) < 1:
+            raise ValueError(f"GUICHET_RATE_LIMITS: cannot read {part!r} (expected e.g. booking=10/60)")
+        out[name] = (int(count), int(window))
+    return out
+
+
 class RateLimited(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__(retry_after)

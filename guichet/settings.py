@@ -64,6 +64,9 @@ class Settings:
     # Citizens may cancel or move online until this many hours before; reminders go this long before.
     booking_change_limit_h: int = 24
     reminder_h: int = 48
+    # Overrides of the public endpoints' rate limits, e.g. "booking=10/60,slots=60/60"
+    # (requests per window in seconds, per client address); see guichet/ratelimit.py.
+    rate_limits: str = ""
 
     @property
     def production(self) -> bool:
@@ -116,4 +119,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "GUICHET_BOOKING_CHANGE_LIMIT_H", get("GUICHET_BOOKING_CHANGE_LIMIT_H", "24")
         ),
         reminder_h=_int("GUICHET_REMINDER_H", get("GUICHET_REMINDER_H", "48"), 1),
+        rate_limits=get("GUICHET_RATE_LIMITS", ""),
     )

@@ -1,0 +1,59 @@
+"""Rate limits on public booking endpoints: 429 with Retry-After and a French message, per address,
+in memory and shared through Redis between two apps (two server processes in production)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from guichet.app import create_app
+from guichet.ratelimit import Limiter, RateLimited, parse_limits
+
+from ..conftest import REDIS_URL, make_settings, need
+
+
+def test_the_slot_search_answers_429_once_the_allowance_is_spent(tmp_path) -> None:
+    app = create_app(make_settings(f"sqlite:///{tmp_path}/rl.db", rate_limits="slots=3/60"))
+    from guichet.models import Base
+
+    Base.metadata.create_all(app.extensions["guichet"].db.engine)
+    client = app.test_client()
+    codes = [client.get("/api/v1/sites/nope/slots?motif=X").status_code for _ in range(4)]
+    assert codes == [404, 404, 404, 429]
+    r = client.get("/api/v1/sites/nope/slots?motif=X")
+    assert r.status_code == 429 and r.json["error"] == "too_many_requests"
+    assert r.json["message"].startswith("Trop de demandes") and 1 <= int(r.headers["Retry-After"]) <= 61
+    # Another address has its own allowance; other endpoints their own bucket.
+    assert (
+        client.get("/api/v1/sites/nope/slots?motif=X", environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code
+        == 404
+    )
+    assert client.get("/api/v1/sites/nope/motifs").status_code == 404
+
+
+def test_windows_reset_and_unknown_limits_are_refused() -> None:
+    limiter = Limiter(limits={"booking": (2, 60)})
+    limiter.hit("booking", "a", now=0)
+    limiter.hit("booking", "a", now=1)
+    with pytest.raises(RateLimited) as exc:
+        limiter.hit("booking", "a", now=2)
+    assert exc.value.retry_after == 59
+    limiter.hit("booking", "a", now=61)  # a new window
+    assert parse_limits("booking=5/30, slots=100/60") == {"booking": (5, 30), "slots": (100, 60)}
+    for bad in ("booking=5", "nope=1/60", "slots=x/60", "slots=1/0"):
+        with pytest.raises(ValueError):
+            parse_limits(bad)
+
+
+def test_two_processes_share_their_counts_through_redis() -> None:
+    need("redis")
+    url = REDIS_URL
+    bucket_key = f"test-{uuid.uuid4().hex}"
+    first = Limiter(url, {"booking": (3, 60)})
+    second = Limiter(url, {"booking": (3, 60)})
+    first.hit("booking", bucket_key)
+    second.hit("booking", bucket_key)
+    first.hit("booking", bucket_key)
+    with pytest.raises(RateLimited):
+        second.hit("booking", bucket_key)
