@@ -10,10 +10,8 @@ online (24 h before, by default).
 from __future__ import annotations
 
 import re
-import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -39,44 +37,13 @@ class Rdv:
     places: list[dict[str, Any]]
 
 
-@contextmanager
-def _serve_locally(live_server: Any) -> Iterator[str]:
-    """The same application on the live server's database, with the scheduler blueprint registered:
-    used only while guichet/app.py does not register it yet."""
-    from werkzeug.serving import make_server
-
-    from guichet.app import create_app
-    from guichet.settings import load_settings
-    from scheduler import bp
-
-    from ..live_server import free_port
-
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    app = create_app(load_settings({**live_server.env, "GUICHET_PUBLIC_URL": url}))
-    if "scheduler" not in app.blueprints:
-        app.register_blueprint(bp)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield url
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
-def rdv(live_server: Any) -> Iterator[Rdv]:
+def rdv(live_server: Any) -> Rdv:
     staff = {"Authorization": f"Bearer {live_server.agent_token}"}  # agents also see agents-only motifs
     motifs = requests.get(f"{live_server.url}/api/v1/sites/demo/motifs", headers=staff, timeout=10).json()
     by_code = {m["code"]: m for m in motifs["motifs"]}
     assert {CAF, ID_CARD} <= set(by_code), f"demo motifs changed: {sorted(by_code)}"
-    if requests.get(f"{live_server.url}/rdv/demo", timeout=10).status_code == 200:
-        yield Rdv(live_server.url, by_code, motifs["places"])
-        return
-    with _serve_locally(live_server) as url:
-        yield Rdv(url, by_code, motifs["places"])
+    return Rdv(live_server.url, by_code, motifs["places"])
 
 
 @pytest.fixture

@@ -23,15 +23,6 @@ NOW = datetime(2027, 3, 22, 7, 0, tzinfo=UTC)
 CAF_SLOT = "2027-03-23T10:00:00+01:00"  # Tuesday: more than 24 h ahead, so it can still be changed
 
 
-@pytest.fixture(autouse=True)
-def _scheduler_registered(app):  # type: ignore[no-untyped-def]
-    """The factory registers the scheduler blueprint; until it does, these tests register it."""
-    if "scheduler" not in app.blueprints:
-        from scheduler import bp
-
-        app.register_blueprint(bp)
-
-
 @pytest.fixture
 def booking(ctx, world):  # type: ignore[no-untyped-def]
     ctx.clock = lambda: NOW
