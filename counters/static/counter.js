@@ -99,8 +99,11 @@
       opts.signal = controller.signal;
       timer = setTimeout(function () { controller.abort(); }, FETCH_TIMEOUT_MS);
     }
+    var write = method !== "GET";
     return fetch("/api/v1" + path, opts).then(function (resp) {
       clearTimeout(timer);
+      // A write was answered: any reload still under way may hold data from before it (doRefresh).
+      if (write) state.writes += 1;
       if (resp.status === 204) return null;
       return resp.json().catch(function () { return null; }).then(function (json) {
         if (resp.status === 401) {
@@ -114,6 +117,7 @@
       });
     }, function () {
       clearTimeout(timer);
+      if (write) state.writes += 1;
       throw new ApiError("network", T.error_network, 0);
     });
   }
@@ -509,7 +513,7 @@
     state.busy = true;
     document.body.setAttribute("aria-busy", "true");
     clearError();
-    function done() { state.writes += 1; state.busy = false; document.body.removeAttribute("aria-busy"); }
+    function done() { state.busy = false; document.body.removeAttribute("aria-busy"); }
     return work().then(function (result) {
       done();
       if (message) announce(typeof message === "function" ? message(result) : message);
@@ -629,7 +633,7 @@
     submit.setAttribute("aria-busy", "true");
     var ticketId = state.ticket && state.ticket.id;
     clearError();
-    function done() { state.writes += 1; submit.removeAttribute("aria-busy"); state.busy = false; }
+    function done() { submit.removeAttribute("aria-busy"); state.busy = false; }
     work().then(function (result) {
       done();
       closeDialog(dialog);

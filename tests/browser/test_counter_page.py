@@ -10,8 +10,12 @@ finished, every counter closed), so the next test and the other modules find it 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -112,6 +116,49 @@ def site(live_server: Any, always_open: None) -> Iterator[Site]:
     s.drain()
     yield s
     s.drain()
+
+
+BOOK = """
+import sys
+from datetime import timedelta
+from sqlalchemy import select
+from guichet.cli import _context
+from guichet.models import Appointment, Service, Site, User
+from guichet.services.checkin import new_booking_code
+from guichet.services.context import utcnow
+
+service_code, username, minutes = sys.argv[1], sys.argv[2], int(sys.argv[3])
+_app, ctx = _context()
+
+def work(s, _events):
+    site = s.scalar(select(Site).where(Site.slug == "demo"))
+    service = s.scalar(select(Service).where(Service.site_id == site.id, Service.code == service_code))
+    expert = s.scalar(select(User).where(User.username == username))
+    # Off the demo's 10-minute grid, so it never collides with the expert's demo appointments.
+    start = utcnow().replace(microsecond=0) + timedelta(minutes=minutes, seconds=17)
+    appt = Appointment(site_id=site.id, service_id=service.id, expert_id=expert.id, starts_at=start,
+                       duration_min=30, code=new_booking_code(), status="booked", created_at=utcnow())
+    s.add(appt)
+    s.flush()
+    return appt.code, start.isoformat()
+
+print(*ctx.transact(work))
+"""
+
+
+def book_appointment(live_server: Any, service: str, expert: str, minutes: int) -> tuple[str, datetime]:
+    """An appointment with an expert in a few minutes (no booking command exists for agents' tests)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", BOOK, service, expert, str(minutes)],
+        env=live_server.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    code, starts_at = proc.stdout.split()
+    start = datetime.fromisoformat(starts_at)
+    return code, start if start.tzinfo else start.replace(tzinfo=UTC)
 
 
 # --- the browser side ------------------------------------------------------------------------------
@@ -377,6 +424,25 @@ def test_an_empty_queue_says_so_and_a_no_show_is_recorded(page: Page, live_serve
     assert status["status"] == "no_show"
 
 
+def test_a_ticket_from_an_appointment_shows_the_appointment(page: Page, live_server: Any, site: Site) -> None:
+    code, starts_at = book_appointment(live_server, "EXPERT_CAF", "expert1", minutes=5)
+    checked_in = requests.post(
+        f"{live_server.url}/kiosk/demo/checkin",
+        json={"code": code},
+        headers={"Authorization": f"Bearer {live_server.kiosk_token}"},
+        timeout=10,
+    )
+    assert checked_in.status_code in (200, 201), checked_in.text
+    sign_in(page, live_server, "agent1")
+    page.get_by_role("button", name="S'installer à Bureau 5 — conseillers experts").click()
+    page.get_by_role("button", name="Appeler le suivant").click()
+    expect(page.locator("#t-service")).to_have_text("Conseiller CAF (sur rendez-vous)")
+    local = starts_at.astimezone(ZoneInfo("Europe/Paris")).strftime("%H:%M")
+    expect(page.locator("#t-appointment-text")).to_have_text(
+        f"Rendez-vous à {local} (30 min), code {code} avec Claude Expert"
+    )
+
+
 # --- the same flow by keyboard alone ------------------------------------------------------------
 
 
@@ -466,6 +532,7 @@ def test_agent_flow_by_keyboard_alone(page: Page, live_server: Any, site: Site) 
     expect(finish.get_by_label("Orienté vers un partenaire")).to_be_checked()
     tab_to(finish.page, r"^Terminer$")
     kb.press("Enter")
+    expect(finish).to_be_hidden()
     expect(page.locator("#current-empty")).to_be_visible()
 
     kb.press("s")
@@ -480,11 +547,14 @@ def test_agent_flow_by_keyboard_alone(page: Page, live_server: Any, site: Site) 
     expect(service).to_have_value("RETRAITE")
     tab_to(page, r"^Accueillir$")
     kb.press("Enter")
+    expect(walk_in).to_be_hidden()
     expect(page.locator("#t-number")).to_have_text(re.compile(r"^R\d{3}$"))
     kb.press("f")
+    expect(finish).to_be_visible()
     kb.press("Space")
     tab_to(page, r"^Terminer$")
     kb.press("Enter")
+    expect(finish).to_be_hidden()
     expect(page.locator("#current-empty")).to_be_visible()
 
     tab_to(page, r"^Fermer le guichet$", backwards=True)
