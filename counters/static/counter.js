@@ -511,9 +511,10 @@
   function run(work, message, focusTarget) {
     if (state.busy) return Promise.resolve();
     state.busy = true;
-    document.body.setAttribute("aria-busy", "true");
+    // Not aria-busy on the page: screen readers would hold back the live regions' news meanwhile.
+    document.body.setAttribute("data-busy", "true");
     clearError();
-    function done() { state.busy = false; document.body.removeAttribute("aria-busy"); }
+    function done() { state.busy = false; document.body.removeAttribute("data-busy"); }
     return work().then(function (result) {
       done();
       if (message) announce(typeof message === "function" ? message(result) : message);

@@ -146,6 +146,35 @@ print(*ctx.transact(work))
 """
 
 
+BACKDATE = """
+import sys
+from datetime import timedelta
+from guichet.cli import _context
+from guichet.models import Ticket
+
+ticket_id, minutes = int(sys.argv[1]), int(sys.argv[2])
+_app, ctx = _context()
+
+def work(s, _events):
+    ticket = s.get(Ticket, ticket_id)
+    ticket.arrived_at = ticket.arrived_at - timedelta(minutes=minutes)
+
+ctx.transact(work)
+"""
+
+
+def backdate(live_server: Any, ticket: dict[str, Any], minutes: int) -> None:
+    """The citizen arrived MINUTES earlier (a live server's clock cannot be moved)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", BACKDATE, str(ticket["id"]), str(minutes)],
+        env=live_server.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
 def book_appointment(live_server: Any, service: str, expert: str, minutes: int) -> tuple[str, datetime]:
     """An appointment with an expert in a few minutes (no booking command exists for agents' tests)."""
     proc = subprocess.run(
@@ -441,6 +470,26 @@ def test_a_ticket_from_an_appointment_shows_the_appointment(page: Page, live_ser
     expect(page.locator("#t-appointment-text")).to_have_text(
         f"Rendez-vous à {local} (30 min), code {code} avec Claude Expert"
     )
+
+
+def test_the_board_marks_tickets_over_their_target_in_words(page: Page, live_server: Any, site: Site) -> None:
+    late = site.issue("CAF")  # the demo's CAF target is 15 min
+    site.issue("CAF")
+    site.issue("CPAM")
+    backdate(live_server, late, 40)
+    sign_in(page, live_server, "agent2")
+    row = page.locator("#board-services [data-service=CAF]")
+    expect(row).to_have_class(re.compile(r"\bc-over\b"))
+    expect(row).to_contain_text("⚠ 1 au-delà de 15 min")
+    expect(row.locator("td").nth(0)).to_have_text("2")
+    expect(row.locator("td").nth(1)).to_have_text(re.compile(r"^4\d min$"))
+    other = page.locator("#board-services [data-service=CPAM]")
+    expect(other).not_to_have_class(re.compile(r"\bc-over\b"))
+    expect(other).not_to_contain_text("au-delà")
+    expect(page.locator("#board-summary")).to_have_text(
+        "3 en attente · 1 au-delà de l'objectif · 0 mis de côté"
+    )
+    check_axe(page, "board with a ticket over its target")
 
 
 # --- the same flow by keyboard alone ------------------------------------------------------------
