@@ -11,6 +11,7 @@ import random
 import threading
 import time
 from collections import defaultdict
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -30,6 +31,8 @@ DEADLINE_S = 240
 
 def test_eight_agents_on_one_queue_serve_every_ticket_once(database_url: str) -> None:
     ctx = standalone_context(database_url)
+    # A fixed daytime clock: a run crossing midnight would otherwise split the queue in two days.
+    ctx.clock = lambda: datetime(2027, 3, 22, 9, 0, tzinfo=UTC)
     world = build_world(ctx, "loop", counters=[(n, ["CAF"]) for n in range(1, AGENTS + 1)])
     agents = []
     for n in range(1, AGENTS + 1):

@@ -3,7 +3,7 @@ transfers to an agent or placed first, agents' services, the board, and level-2 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -28,6 +28,8 @@ def serving(client, world, who: str = "agent", counter: int = 1) -> dict:  # typ
     assert started.status_code == 200
     return started.json
 
+
+DAYTIME = datetime(2027, 3, 22, 8, 0, tzinfo=UTC)  # Monday 09:00 in Paris
 
 CASE = {"services": ["CAF", "CPAM"], "description": "Changement de situation, droits CAF et CPAM"}
 
@@ -159,7 +161,7 @@ def test_transfer_to_an_agent_only_their_counter_calls_it(client, world) -> None
 
 
 def test_transfer_placed_first_goes_before_older_walk_ins(client, world, ctx) -> None:
-    clock = {"now": ctx.clock()}
+    clock = {"now": DAYTIME}  # a fixed weekday morning: the business day must not change mid-test
     ctx.clock = lambda: clock["now"]
     waiting = [issue(client, world) for _ in range(3)]
     clock["now"] += timedelta(minutes=5)
@@ -216,7 +218,7 @@ def test_managers_set_a_counters_services_and_weights(client, world) -> None:
 
 
 def test_board_counts_waiting_longest_wait_and_tickets_over_target(client, world, ctx) -> None:
-    clock = {"now": ctx.clock()}
+    clock = {"now": DAYTIME}  # a fixed weekday morning: the business day must not change mid-test
     ctx.clock = lambda: clock["now"]
     issue(client, world, "CAF")
     clock["now"] += timedelta(minutes=10)
@@ -393,7 +395,7 @@ def test_a_case_on_two_services_closes_with_one_grouped_answer_once_both_contrib
 
 
 def test_overdue_cases_stand_out_first_for_managers(client, world, ctx) -> None:
-    clock = {"now": ctx.clock()}
+    clock = {"now": DAYTIME}  # a fixed weekday morning: the business day must not change mid-test
     ctx.clock = lambda: clock["now"]
     old = escalate(client, world).json["case"]["id"]
     clock["now"] += timedelta(hours=48)
