@@ -222,7 +222,7 @@ def move(code: str, sig: str):
     if chosen is None:
         return _move_page(appt, sig, 400, error=_("Choisissez un horaire dans la liste."))
     try:
-        moved = booking.move(ctx(), code, sig, chosen[0])
+        moved = booking.move(ctx(), code, sig, chosen[0], place_id=chosen[1])
     except DomainError as exc:
         if exc.code == "slot_taken":
             return _move_page(

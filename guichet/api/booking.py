@@ -38,6 +38,7 @@ class Signed(Body):
 class MoveBody(Signed):
     start: str = Field(min_length=10, max_length=40)
     hold: str | None = Field(None, max_length=64)
+    place: int | None = Field(None, ge=1, description="The place of the chosen slot")
 
 
 class HoldBody(Body):
@@ -142,7 +143,7 @@ def cancel(code: str):
 @limited("booking")
 def move(code: str):
     body = parse(MoveBody)
-    return jsonify(booking.move(ctx(), code, body.sig, body.start, body.hold))
+    return jsonify(booking.move(ctx(), code, body.sig, body.start, body.hold, body.place))
 
 
 @bp.post("/appointments/<code>/waitlist")

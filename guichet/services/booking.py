@@ -668,8 +668,18 @@ def cancel(ctx: Context, code: str, sig: str | None = None, actor: Actor | None 
     return ctx.transact(work)
 
 
-def move(ctx: Context, code: str, sig: str | None, start_iso: str, hold: str | None = None) -> dict[str, Any]:
-    """Move an appointment to another free slot of the same motif: same code, same calendar UID."""
+def move(
+    ctx: Context,
+    code: str,
+    sig: str | None,
+    start_iso: str,
+    hold: str | None = None,
+    place_id: int | None = None,
+) -> dict[str, Any]:
+    """Move an appointment to another free slot of the same motif: same code, same calendar UID.
+
+    The slot is looked for at the place given (the one the citizen saw with the time); without one,
+    at the appointment's place first, then anywhere."""
 
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
         now = ctx.clock()
@@ -683,7 +693,9 @@ def move(ctx: Context, code: str, sig: str | None, start_iso: str, hold: str | N
         # The appointment's own slot must not count as busy while looking for its new place.
         a.status = "cancelled"
         s.flush()
-        free, inp = _free_at(s, site, motif, a.persons, start, now, None, ignore_hold=hold, lock=True)
+        free, inp = _free_at(s, site, motif, a.persons, start, now, place_id, ignore_hold=hold, lock=True)
+        if place_id is None:
+            free = [x for x in free if x.place_id == a.place_id] or free
         if not free:
             raise DomainError("slot_taken", next=_next_free(s, site, motif, a.persons, start, now))
         slot = next((x for x in free if x.expert_id == a.expert_id), free[0])

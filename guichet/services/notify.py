@@ -289,9 +289,50 @@ def queue_reminders(ctx: Context) -> int:
     return ctx.transact(work)
 
 
+# Retention (RGPD, reference durations): appointments' and cases' contacts 2 years, e-mail receipts 6 months.
+CONTACT_RETENTION = timedelta(days=730)
+RECEIPT_RETENTION = timedelta(days=183)
+
+
+def purge_personal_data(ctx: Context) -> dict[str, int]:
+    """Erase contacts past their retention; the appointments and cases themselves stay for statistics."""
+    from sqlalchemy import update
+
+    from ..models import Case
+
+    def work(s: Session, _events: list[Event]) -> dict[str, int]:
+        now = ctx.clock()
+        appts = s.execute(
+            update(Appointment)
+            .where(Appointment.starts_at < now - CONTACT_RETENTION, Appointment.contact_email.is_not(None))
+            .values(contact_name=None, contact_email=None, contact_phone=None, ants_number=None)
+        ).rowcount
+        cases = s.execute(
+            update(Case)
+            .where(
+                Case.status == "answered",
+                Case.answered_at < now - CONTACT_RETENTION,
+                Case.contact_name.is_not(None),
+            )
+            .values(contact_name=None, contact_email=None, contact_phone=None)
+        ).rowcount
+        receipts = s.execute(
+            update(Notification)
+            .where(Notification.created_at < now - RECEIPT_RETENTION, Notification.recipient != "")
+            .values(recipient="", error=None)
+        ).rowcount
+        return {
+            "appointments_anonymised": appts or 0,
+            "cases_anonymised": cases or 0,
+            "receipts_anonymised": receipts or 0,
+        }
+
+    return ctx.transact(work)
+
+
 def run_jobs(ctx: Context) -> dict[str, int]:
-    """One pass of the background work: reminders, the outbox, expired holds."""
+    """One pass of the background work: reminders, the outbox, expired holds, retention."""
     reminders = queue_reminders(ctx)
     sent = send_pending(ctx)
     holds = booking.purge_expired_holds(ctx)
-    return {"reminders_queued": reminders, **sent, "holds_purged": holds}
+    return {"reminders_queued": reminders, **sent, "holds_purged": holds, **purge_personal_data(ctx)}

@@ -224,3 +224,20 @@ def test_the_experts_private_feed_lists_their_appointments_without_contact(clien
     wrong = client.get(f"/api/v1/experts/{world.user_ids['expert']}/calendar/{'0' * 32}.ics")
     assert wrong.status_code == 404
     assert timedelta(0) < ev.decoded("dtend") - ev.decoded("dtstart")
+
+
+def test_jobs_erase_contacts_after_two_years_and_keep_the_appointment(client, ctx, inbox, clock) -> None:
+    from guichet.models import Appointment
+
+    code = book(client, "2027-03-23T09:00:00+01:00")["code"]
+    first = notify.run_jobs(ctx)
+    assert first["sent"] == 1 and first["appointments_anonymised"] == 0
+    clock["now"] = NOW + timedelta(days=720)  # not yet two years after the appointment
+    assert notify.run_jobs(ctx)["appointments_anonymised"] == 0
+    clock["now"] = NOW + timedelta(days=740)
+    later = notify.run_jobs(ctx)
+    assert later["appointments_anonymised"] == 1 and later["receipts_anonymised"] == 1
+    with ctx.db.session() as s:
+        a = s.scalar(select(Appointment).where(Appointment.code == code))
+        assert a.status == "booked" and a.contact_email is None and a.contact_name is None
+        assert s.scalar(select(Notification.recipient)) == ""
