@@ -92,6 +92,7 @@ def appointment_view(appt: dict[str, Any]) -> dict[str, Any]:
         "persons": appt.get("persons", 1),
         "site": appt.get("site") or {},
         "can_change": bool(appt.get("can_change")),
+        "waitlist": appt.get("waitlist"),
         "change_until": at_label(limit) if limit else "",
         "sig": (appt.get("manage_url") or "").rstrip("/").rsplit("/", 1)[-1],
     }

@@ -631,7 +631,11 @@ def view_appointment(ctx: Context, code: str, sig: str | None) -> dict[str, Any]
     with ctx.db.session() as s:
         a, site, place, motif = _load(s, code)
         _check_signature(ctx, a.code, sig)
-        return citizen_json(ctx, a, site, place, motif, with_link=True)
+        out = citizen_json(ctx, a, site, place, motif, with_link=True)
+        out["waitlist"] = s.scalar(
+            select(WaitlistRequest.status).where(WaitlistRequest.appointment_id == a.id)
+        )
+        return out
 
 
 def _check_changeable(ctx: Context, a: Appointment) -> None:

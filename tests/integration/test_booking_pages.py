@@ -607,3 +607,5 @@ def test_waitlist_is_joined_from_the_manage_page(client, ctx, booked) -> None:
     assert "si un créneau plus tôt se libère, nous vous l'écrirons par e-mail" in text(client.get(booked))
     with ctx.db.session() as s:
         assert s.scalar(select(WaitlistRequest.status)) == "active"
+    # Joined: the page says so instead of offering the button again.
+    assert "Être prévenu si un créneau plus tôt se libère" not in text(client.get(booked))
