@@ -173,15 +173,16 @@ def print_table(result: DbResult) -> None:
 
 
 class Server:
-    """`guichet serve` as a child process; always stopped by `stop()`."""
+    """`guichet serve` (the console script, so gevent unless `args` say otherwise) as a child process;
+    always stopped by `stop()`. Shared by the benchmarks of bench/."""
 
-    def __init__(self, env: dict[str, str], cwd: Path, port: int) -> None:
+    def __init__(self, env: dict[str, str], cwd: Path, port: int, args: tuple[str, ...] = ()) -> None:
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
         self.log_path = cwd / "server.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop())
         self.proc = subprocess.Popen(
-            [guichet_exe(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [guichet_exe(), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
             env=env,
             cwd=cwd,
             stdout=self._log,

@@ -8,9 +8,10 @@ For each size N (default 10, 100, 500) the script:
      manager), then creates one display device and token per screen (``bench-display-NNN``) in this
      process through ``guichet.services.accounts.create_token`` (500 CLI runs would take minutes);
      ``--shared-token`` gives every screen the same token instead;
-  2. starts one ``guichet serve`` on a free loopback port (SQLite; with ``--redis [URL]`` it also
-     gets GUICHET_REDIS_URL, so every emit goes through the Redis message queue) and issues M
-     tickets (services round-robin CAF, CPAM, IMPOTS, EMPLOI, RETRAITE) with the kiosk token;
+  2. starts one ``guichet serve`` (gevent unless ``--server threading``) on a free loopback port
+     (SQLite; with ``--redis [URL]`` it also gets GUICHET_REDIS_URL, so every emit goes through the
+     Redis message queue) and issues M tickets (services round-robin CAF, CPAM, IMPOTS, EMPLOI,
+     RETRAITE) with the kiosk token;
   3. reads the server's VmRSS and thread count from /proc, then starts P client processes (default 1)
      that share the N screens. Each screen is a python-socketio ``AsyncClient`` on the websocket
      transport, connected to the ``/display`` namespace with ``auth={"token": ...}``; at most
@@ -32,8 +33,8 @@ generation-2 pauses during the calls are reported.
 
 ``--refresh-on-hint`` makes each screen behave as the contract asks of real displays: on
 ``queue_changed`` it emits ``refresh`` (at most one pending per screen, 200 ms later) and gets a new
-``snapshot``. ``--async-mode gevent|eventlet`` runs the server through a wrapper that forces that
-Flask-SocketIO async_mode (comparison only; ``guichet serve`` is threading). ``--py-spy DIR`` records
+``snapshot``. ``--server threading`` runs ``guichet serve --server threading`` (Werkzeug's threaded
+server) instead of the default gevent server, for comparison. ``--py-spy DIR`` records
 the GIL-holding threads of the server and of the clients during the calls (collapsed stacks in DIR;
 ``pip install py-spy``). ``--keep-logs DIR`` keeps the server logs.
 
@@ -71,7 +72,6 @@ from api_latency import (  # noqa: E402  (bench/ is not a package)
     Server,
     clean_env,
     free_port,
-    guichet_exe,
     machine_info,
     percentile,
     run_cli,
@@ -89,46 +89,6 @@ WORKER_START_DEADLINE = 60.0
 THREADS_DEADLINE = 60.0  # seconds for the server's per-screen threads to end after the disconnects
 REFRESH_DELAY = 0.2  # seconds: a screen answers a burst of hints with one refresh
 DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
-
-
-# `guichet serve` with another Flask-SocketIO async_mode, for comparison only (production is threading).
-ASYNC_MODE_WRAPPER = """
-import os, sys
-mode = os.environ["BENCH_ASYNC_MODE"]
-if mode == "gevent":
-    from gevent import monkey
-    monkey.patch_all()
-elif mode == "eventlet":
-    import eventlet
-    eventlet.monkey_patch()
-import flask_socketio
-_init_app = flask_socketio.SocketIO.init_app
-def init_app(self, app, **kwargs):
-    kwargs["async_mode"] = mode
-    return _init_app(self, app, **kwargs)
-flask_socketio.SocketIO.init_app = init_app
-from guichet.cli import main
-sys.argv[0] = "guichet"
-main()
-"""
-
-
-class ModeServer(Server):
-    """api_latency's Server, started through ASYNC_MODE_WRAPPER with BENCH_ASYNC_MODE=mode."""
-
-    def __init__(self, env: dict[str, str], cwd: Path, port: int, mode: str) -> None:
-        self.port = port
-        self.base = f"http://127.0.0.1:{port}"
-        self.log_path = cwd / "server.log"
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop())
-        python = str(Path(guichet_exe()).with_name("python"))
-        self.proc = subprocess.Popen(
-            [python, "-c", ASYNC_MODE_WRAPPER, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env={**env, "BENCH_ASYNC_MODE": mode},
-            cwd=cwd,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
 
 
 # --------------------------------------------------------------------------- /proc readings
@@ -481,10 +441,7 @@ def run_size(
     run_dir = workdir / f"n{n}"
     run_dir.mkdir()
     senv = {**env, "GUICHET_PUBLIC_URL": f"http://127.0.0.1:{port}"}
-    if args.async_mode == "threading":
-        server = Server(senv, run_dir, port)
-    else:
-        server = ModeServer(senv, run_dir, port, args.async_mode)
+    server = Server(senv, run_dir, port, ("--server", args.server))
     ctx = mp.get_context("spawn")
     workers: list[Any] = []
     commands: list[Any] = []
@@ -752,10 +709,10 @@ def main(argv: list[str] | None = None) -> int:
         help=f"give the server GUICHET_REDIS_URL (default URL {DEFAULT_REDIS})",
     )
     ap.add_argument(
-        "--async-mode",
-        choices=["threading", "gevent", "eventlet"],
-        default="threading",
-        help="comparison only: run the server with this Flask-SocketIO async_mode (needs that package)",
+        "--server",
+        choices=["gevent", "threading"],
+        default="gevent",
+        help="`guichet serve --server`: gevent (production default) or threading (comparison)",
     )
     ap.add_argument("--keep-logs", metavar="DIR", help="copy each server's log into DIR")
     ap.add_argument("--py-spy", metavar="DIR", help="record server and clients with py-spy during the calls")
@@ -775,7 +732,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Guichet display fan-out benchmark: screens {sizes}, {args.calls} calls, {args.procs} client "
         f"process(es), SQLite, {'Redis ' + args.redis if args.redis else 'no Redis'}, "
-        f"server async_mode {args.async_mode}"
+        f"{args.server} server"
         f"{', refresh on hint' if args.refresh_on_hint else ''}"
     )
     for line in machine_info():

@@ -8,6 +8,7 @@ from flask import Flask, request
 from flask_babel import Babel, get_locale
 from flask_socketio import SocketIO
 
+from .concurrency import gevent_patched
 from .db import Database
 from .ratelimit import Limiter, parse_limits
 from .realtime import Hub
@@ -56,7 +57,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     socketio = SocketIO()
     socketio.init_app(
         app,
-        async_mode="threading",
+        # gevent when guichet.entry patched the process for `guichet serve`; tests and the other
+        # commands run unpatched, with threads.
+        async_mode="gevent" if gevent_patched() else "threading",
         message_queue=settings.redis_url,
         cors_allowed_origins=[settings.public_url],
     )

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import click
 
-from .settings import SettingsError, load_settings
+from .settings import SERVERS, SettingsError, load_settings
 
 
 @contextmanager
@@ -49,12 +49,26 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--server",
+    type=click.Choice(SERVERS),
+    default=None,
+    help="gevent (one thread serves every screen), or threading (Werkzeug's threaded server, for "
+    "debugging). Default: GUICHET_SERVER, else gevent.",
+)
+def serve(host: str, port: int, server: str | None) -> None:
     """Serve the web application and Socket.IO in one process."""
+    from .concurrency import gevent_patched
+    from .server import run
+
+    mode = server or _settings().server
+    if (mode == "gevent") != gevent_patched():
+        # Only guichet.entry (the `guichet` command) can patch before the imports it would need to.
+        hint = "run the `guichet` command (guichet.entry)" if mode == "gevent" else "use --server gevent"
+        raise click.ClickException(f"the {mode} server cannot run in this process as it was started: {hint}")
     app, ctx = _context()
-    socketio = app.extensions["socketio"]
-    click.echo(f"Guichet on http://{host}:{port}/ (database: {ctx.db.dialect})", err=True)
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+    click.echo(f"Guichet on http://{host}:{port}/ ({mode} server, database: {ctx.db.dialect})", err=True)
+    run(app, host, port)
 
 
 @main.group()

@@ -17,13 +17,24 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from .concurrency import gevent_patched
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+LOCK_WAIT_S = 30.0  # how long a write waits for a lock held by another process before failing
+# SQLite's busy handler sleeps in C: under gevent it would stop every greenlet of the server while
+# another process (a CLI command, a second server) holds the write lock. There it only waits briefly,
+# and Database.write waits the rest in Python, where sleeping yields.
+_GREEN_BUSY_TIMEOUT_MS = 50
 
 
 def _sqlite_setup(engine: Engine) -> None:
     # pysqlite's own transaction handling starts DEFERRED transactions late; we emit BEGIN
     # ourselves so writers take the lock up front (BEGIN IMMEDIATE) and never deadlock on upgrade.
+    busy_ms = _GREEN_BUSY_TIMEOUT_MS if gevent_patched() else int(LOCK_WAIT_S * 1000)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
         dbapi_conn.isolation_level = None
@@ -31,7 +42,7 @@ def _sqlite_setup(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -48,8 +59,9 @@ def make_engine(url: str, pool_size: int = 10, echo: bool = False, single_use: b
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         extra = {"poolclass": NullPool} if single_use else {}
+        timeout = _GREEN_BUSY_TIMEOUT_MS / 1000 if gevent_patched() else LOCK_WAIT_S
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, **extra
+            url, echo=echo, connect_args={"check_same_thread": False, "timeout": timeout}, **extra
         )
         _sqlite_setup(engine)
         return engine
@@ -60,12 +72,16 @@ def make_engine(url: str, pool_size: int = 10, echo: bool = False, single_use: b
     return create_engine(parsed, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
+def _sqlite_locked(exc: DBAPIError) -> bool:
+    return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
+
+
 def _retryable(exc: DBAPIError) -> bool:
     # SQLite "database is locked" past the busy timeout; PostgreSQL serialization or deadlock.
     code = getattr(exc.orig, "sqlstate", None)
     if code in {"40001", "40P01"}:
         return True
-    return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
+    return _sqlite_locked(exc)
 
 
 class Database:
@@ -81,7 +97,9 @@ class Database:
         # SQLite has one writer at a time; waiting on its busy handler means sleeps of up to 100 ms
         # and no fairness (seconds of tail latency under load). Within one process, writers queue
         # on this lock instead; other processes still meet the busy timeout.
+        # (Under gevent, threading.Lock is gevent's: a greenlet waiting for it lets the others run.)
         self._writer_lock = threading.Lock() if self.dialect == "sqlite" else None
+        self._green = self.dialect == "sqlite" and gevent_patched()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -97,7 +115,10 @@ class Database:
 
         `work` must be safe to run again: it only touches the session it is given.
         """
-        for attempt in range(1, attempts + 1):
+        attempt = 0
+        lock_deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            attempt += 1
             with self._writer_turn(), self._write() as s:
                 try:
                     result = work(s)
@@ -105,14 +126,21 @@ class Database:
                     return result
                 except DBAPIError as exc:
                     s.rollback()
-                    if attempt == attempts or not _retryable(exc):
+                    if not _retryable(exc):
+                        raise
+                    if _sqlite_locked(exc) and self._green:
+                        # SQLite's own wait was cut short (see _GREEN_BUSY_TIMEOUT_MS): wait here.
+                        if time.monotonic() > lock_deadline:
+                            raise
+                        time.sleep(random.uniform(0.005, 0.02))
+                        continue
+                    if attempt >= attempts:
                         raise
                     log.warning("write conflict, retrying (attempt %d)", attempt)
                     time.sleep(random.uniform(0.005, 0.05) * attempt)
                 except BaseException:
                     s.rollback()
                     raise
-        raise AssertionError("unreachable")
 
     @contextmanager
     def _writer_turn(self) -> Iterator[None]:

@@ -33,6 +33,17 @@ def _int(name: str, raw: str, minimum: int = 0) -> int:
 
 
 DEFAULT_DB = "sqlite:///" + str(Path("instance") / "guichet.db")
+SERVERS = ("gevent", "threading")
+
+
+# guichet.entry reads GUICHET_SERVER before anything else is imported (gevent must patch first),
+# hence a function of its own, shared with load_settings.
+def server_mode(environ: Mapping[str, str]) -> str:
+    """How `guichet serve` runs: gevent (default) or the threaded Werkzeug server."""
+    mode = environ.get("GUICHET_SERVER", "gevent").strip().lower()
+    if mode not in SERVERS:
+        raise SettingsError(f"GUICHET_SERVER must be one of {', '.join(SERVERS)}, not {mode!r}")
+    return mode
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,7 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     database_url: str = DEFAULT_DB
     redis_url: str | None = None
+    server: str = "gevent"  # `guichet serve`: gevent, or "threading" (Werkzeug's threaded server)
     public_url: str = "http://127.0.0.1:5000"
     printer_url: str = "virtual://"
     log_level: str = "INFO"
@@ -97,6 +109,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=secret,
         database_url=get("GUICHET_DATABASE_URL", DEFAULT_DB),
         redis_url=get("GUICHET_REDIS_URL") or None,
+        server=server_mode(env),
         public_url=get("GUICHET_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         printer_url=get("GUICHET_PRINTER_URL", "virtual://"),
         log_level=level,

@@ -16,13 +16,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import secrets
+import sys
 import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 from .escpos_render import render_escpos
@@ -52,6 +53,30 @@ class PrintJob:
         return self.state in ("printed", "failed")
 
 
+class _Io(Protocol):
+    def join(self, timeout: float | None = None) -> None: ...
+
+    def is_alive(self) -> bool: ...
+
+
+class _NativeIo:
+    """A job in gevent's native thread pool, seen as a thread."""
+
+    def __init__(self, result: Any) -> None:
+        self._result = result
+
+    def join(self, timeout: float | None = None) -> None:
+        self._result.wait(timeout)
+
+    def is_alive(self) -> bool:
+        return not self._result.ready()
+
+
+def _gevent_patched() -> bool:
+    monkey = sys.modules.get("gevent.monkey")
+    return monkey is not None and bool(monkey.is_module_patched("threading"))
+
+
 def _printer_label(url: str) -> str:
     """Printer address for logs: scheme and host or device, without query options."""
     parts = urlsplit(url)
@@ -79,9 +104,10 @@ class Spooler:
         self._jobs: OrderedDict[str, PrintJob] = OrderedDict()
         self._pending: deque[PrintJob] = deque()
         self._busy: set[str] = set()
-        self._stuck: dict[str, threading.Thread] = {}
+        self._stuck: dict[str, _Io] = {}
         self._statuses: dict[str, PrinterStatus] = {}
         self._closed = False
+        self._native: Any = None  # gevent thread pool for drivers that block in C, made on first use
         self._workers = [
             threading.Thread(target=self._work, name=f"printer-spooler-{i}", daemon=True)
             for i in range(max(workers, 1))
@@ -129,18 +155,22 @@ class Spooler:
         """Ask the printer now; answers within timeout + 0.5 s even when the driver hangs."""
         result: list[PrinterStatus] = []
 
-        def ask() -> None:
+        def ask(transport: Transport) -> None:
             try:
-                result.append(self._transport_for(printer_url).status(self._timeout))
+                result.append(transport.status(self._timeout))
             except PrinterError as exc:
                 result.append(PrinterStatus(False, None, f"{exc.code}: {exc.message}"))
             except Exception as exc:  # a status check reports, it never raises
                 result.append(PrinterStatus(False, None, f"internal: {type(exc).__name__}"))
 
-        thread = threading.Thread(target=ask, name="printer-check", daemon=True)
-        thread.start()
-        thread.join(self._timeout + _WATCHDOG_GRACE)
-        status = result[0] if result else PrinterStatus(False, None, "timeout: the driver did not return")
+        try:
+            transport = self._transport_for(printer_url)
+        except PrinterError as exc:
+            status = PrinterStatus(False, None, f"{exc.code}: {exc.message}")
+        else:
+            io = self._start_io(transport, ask, transport)
+            io.join(self._timeout + _WATCHDOG_GRACE)
+            status = result[0] if result else PrinterStatus(False, None, "timeout: the driver did not return")
         with self._cond:
             self._statuses[printer_url] = status
         return status
@@ -201,55 +231,86 @@ class Spooler:
             with self._cond:
                 self._finish(job, PrinterError("render_error", type(exc).__name__))
             return
-        outcome: list[PrinterStatus | PrinterError] = []
-        io = threading.Thread(
-            target=self._print, args=(job, blocks, data, outcome), name="printer-io", daemon=True
-        )
-        io.start()
-        io.join(self._timeout + _WATCHDOG_GRACE)
+        url = job.printer_url
+        outcome: list[tuple[PrinterStatus | None, PrinterStatus | PrinterError]] = []
+        try:
+            transport = self._transport_for(url)
+        except PrinterError as exc:
+            outcome.append((None, exc))
+        except Exception as exc:
+            outcome.append((None, PrinterError("internal", type(exc).__name__)))
+        else:
+            io = self._start_io(transport, self._print, transport, job, blocks, data, outcome)
+            io.join(self._timeout + _WATCHDOG_GRACE)
+            if io.is_alive():
+                with self._cond:
+                    job.escpos_size = len(data)
+                    self._stuck[url] = io
+                    error = PrinterError("timeout", "the printer driver did not return")
+                    self._statuses[url] = PrinterStatus(False, None, f"timeout: {error.message}")
+                    self._finish(job, error)
+                return
+        seen, result = outcome[0] if outcome else (None, PrinterError("internal", "no outcome"))
         with self._cond:
             job.escpos_size = len(data)
-            if io.is_alive():
-                self._stuck[job.printer_url] = io
-                error = PrinterError("timeout", "the printer driver did not return")
-                self._statuses[job.printer_url] = PrinterStatus(False, None, f"timeout: {error.message}")
-                self._finish(job, error)
-            elif outcome and isinstance(outcome[0], PrinterError):
-                self._finish(job, outcome[0])
+            if seen is not None:
+                self._statuses[url] = seen
+            if isinstance(result, PrinterError):
+                if result.code != "paper_out":
+                    self._statuses[url] = PrinterStatus(False, None, f"{result.code}: {result.message}")
+                self._finish(job, result)
             else:
                 self._finish(job, None)
 
     def _print(
-        self, job: PrintJob, blocks: list[Block], data: bytes, outcome: list[PrinterStatus | PrinterError]
+        self,
+        transport: Transport,
+        job: PrintJob,
+        blocks: list[Block],
+        data: bytes,
+        outcome: list[tuple[PrinterStatus | None, PrinterStatus | PrinterError]],
     ) -> None:
-        """Printer I/O of one job, in its own thread: status first, then the ticket, all within timeout."""
+        """Printer I/O of one job, on its own: status first, then the ticket, all within timeout.
+
+        It shares nothing with the spooler but `outcome` (its last status seen, then the result), since
+        under gevent a driver that blocks in C runs it in a native thread (see _start_io).
+        """
         deadline = time.monotonic() + self._timeout
-        url = job.printer_url
+        seen: PrinterStatus | None = None
         try:
-            transport = self._transport_for(url)
             # Half the budget at most, so that a silent printer still leaves time to try sending.
-            status = transport.status(self._timeout / 2)
-            self._set_status(url, status)
-            if status.paper_ok is False:
-                raise PrinterError("paper_out", status.detail)
-            if not status.online:
-                raise PrinterError("offline", status.detail)
+            seen = transport.status(self._timeout / 2)
+            if seen.paper_ok is False:
+                raise PrinterError("paper_out", seen.detail)
+            if not seen.online:
+                raise PrinterError("offline", seen.detail)
             left = max(deadline - time.monotonic(), 0.05)
             if isinstance(transport, PreviewTransport):
                 transport.print_ticket(job.ticket.number, blocks, data)
             else:
                 transport.send(data, left)
-            outcome.append(status)
+            outcome.append((seen, seen))
         except PrinterError as exc:
-            if exc.code != "paper_out":
-                self._set_status(url, PrinterStatus(False, None, f"{exc.code}: {exc.message}"))
-            outcome.append(exc)
+            outcome.append((seen, exc))
         except Exception as exc:  # driver bugs included: a failed job never raises into anyone
-            outcome.append(PrinterError("internal", type(exc).__name__))
+            outcome.append((seen, PrinterError("internal", type(exc).__name__)))
 
-    def _set_status(self, url: str, status: PrinterStatus) -> None:
-        with self._cond:
-            self._statuses[url] = status
+    def _start_io(self, transport: Transport, target: Callable[..., None], *args: object) -> _Io:
+        """Run printer I/O apart from the caller, so that the watchdog can give up on it.
+
+        A thread, which under gevent is a greenlet: fine for sockets and the virtual printer, but a
+        driver that blocks in C (pyusb) would stop every greenlet of the server, so those run in a
+        native thread of a pool of their own.
+        """
+        if getattr(transport, "blocks_in_c", False) and _gevent_patched():
+            if self._native is None:
+                from gevent.threadpool import ThreadPool
+
+                self._native = ThreadPool(len(self._workers) + 2)
+            return _NativeIo(self._native.spawn(target, *args))
+        thread = threading.Thread(target=target, args=args, name="printer-io", daemon=True)
+        thread.start()
+        return thread
 
     def _finish(self, job: PrintJob, error: PrinterError | None) -> None:
         """Record a job's outcome and forget the oldest finished jobs; called with the lock held."""

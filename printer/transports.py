@@ -160,6 +160,9 @@ class FileTransport:
 class EscposDeviceTransport:
     """USB or serial printer through python-escpos; opened per job so an unplugged printer recovers."""
 
+    # pyusb waits inside libusb: under gevent the spooler runs it in a native thread.
+    blocks_in_c = True
+
     def __init__(self, kind: str, **options: object) -> None:
         self.kind, self.options = kind, options
 

@@ -9,18 +9,14 @@ GUICHET_TEST_REQUIRE_SERVICES=1 (CI).
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from ..live_server import ServerProcess, cli, load_demo, server_env
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -43,7 +39,6 @@ SCREENSHOTS = (
 )
 DEFAULT_VIEWPORT = (1280, 800)
 REQUIRE = os.environ.get("GUICHET_TEST_REQUIRE_SERVICES") == "1"
-STARTUP_TIMEOUT_S = 30.0
 
 _not_run: set[str] = set()
 
@@ -101,106 +96,24 @@ class LiveServer:
 
     def cli(self, *args: str, input: str | None = None) -> str:
         """Run `guichet ARGS` against the same database; return its stdout (raises on failure)."""
-        return _guichet(self.env, *args, input=input)
-
-
-def _guichet(env: dict[str, str], *args: str, input: str | None = None) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-m", "guichet.cli", *args],
-        env=env,
-        input=input,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(
-            f"guichet {' '.join(args)} exited {proc.returncode}\n"
-            f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
-        )
-    return proc.stdout
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError as exc:
-        return f"(no server log: {exc})"
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    last = "no answer yet"
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(
-                f"guichet serve exited with {proc.returncode} before answering.\n"
-                f"--- server log (tail) ---\n{_tail(log_path)}"
-            )
-        try:
-            with urllib.request.urlopen(f"{url}/api/v1/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-                last = f"HTTP {resp.status}"
-        except (urllib.error.URLError, OSError) as exc:
-            last = str(exc)
-        time.sleep(0.1)
-    raise RuntimeError(
-        f"guichet serve did not answer {url}/api/v1/health within {STARTUP_TIMEOUT_S:.0f}s ({last}).\n"
-        f"--- server log (tail) ---\n{_tail(log_path)}"
-    )
+        return cli(self.env, *args, input=input)
 
 
 @pytest.fixture(scope="session")
 def live_server(
     _browser_prerequisites: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    """`guichet serve` on a free port with a fresh SQLite database holding the demo site."""
+    """`guichet serve` (the default server) on a free port with a fresh SQLite database and the demo site."""
     workdir = tmp_path_factory.mktemp("live-server")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     db_url = f"sqlite:///{workdir / 'guichet.db'}"
-    # The developer's own GUICHET_* settings (a Redis URL, a production env...) must not leak in.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GUICHET_") or "_TEST_" in k}
-    env.update(
-        GUICHET_ENV="development",
-        GUICHET_DATABASE_URL=db_url,
-        GUICHET_PUBLIC_URL=url,
-        GUICHET_PRINTER_URL="virtual://",
-        PYTHONUNBUFFERED="1",
-    )
-    _guichet(env, "db", "upgrade")
-    _guichet(env, "demo")
-    kiosk_token = _guichet(
-        env, "token", "create", "--kind", "kiosk", "--site", "demo", "--device", "Borne test"
-    ).strip()
-    agent_token = _guichet(env, "token", "create", "--kind", "agent", "--user", "manager").strip()
-
-    log_path = workdir / "server.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "guichet.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=workdir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    server = ServerProcess(server_env(db_url), workdir)
+    # The CLI builds links from the public URL: the same one as the server's.
+    tokens = load_demo(server.env, always_open=False)
+    server.start()
     try:
-        _wait_healthy(url, proc, log_path)
-        yield LiveServer(url, kiosk_token, agent_token, db_url, env, log_path)
+        yield LiveServer(server.url, tokens.kiosk, tokens.agent, db_url, server.env, server.log_path)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        server.stop()
 
 
 # --- the browser ------------------------------------------------------------------------------

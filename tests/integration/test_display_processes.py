@@ -10,11 +10,7 @@ Everything is real: CLI set-up, two server processes, a python-socketio client o
 
 from __future__ import annotations
 
-import os
 import queue
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,87 +21,13 @@ import requests
 import socketio
 
 from ..conftest import REDIS_URL, need
+from ..live_server import ServerProcess, load_demo, server_env
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgresql]
 
-GUICHET = str(Path(sys.executable).with_name("guichet"))
 CALL_DEADLINE_S = 5
 RESYNC_DEADLINE_S = 10
-STARTUP_DEADLINE_S = 30
 HTTP_TIMEOUT_S = 10
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([GUICHET, *args], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"guichet {' '.join(args[:2])} failed: {done.stderr[-2000:]}"
-    return done.stdout.strip()
-
-
-class ServerProcess:
-    """`guichet serve` on a fixed loopback port; can be stopped and started again on the same port."""
-
-    def __init__(self, name: str, env: dict[str, str], port: int, logdir: Path) -> None:
-        self.name = name
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        # Socket.IO accepts the public URL as its one origin: each process is its own public URL here.
-        self.env = {**env, "GUICHET_PUBLIC_URL": self.url}
-        self.logdir = logdir
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    @property
-    def log_path(self) -> Path:
-        return self.logdir / f"server-{self.name}-{self.starts}.log"
-
-    def start(self) -> None:
-        assert self.proc is None or self.proc.poll() is not None, f"{self.name} is already running"
-        self.starts += 1
-        with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen(
-                [GUICHET, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + STARTUP_DEADLINE_S
-        while True:
-            assert self.proc.poll() is None, f"server {self.name} exited: {self.log_tail()}"
-            try:
-                if requests.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, f"server {self.name} not healthy: {self.log_tail()}"
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-    def log_tail(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-3000:]
-        except OSError:
-            return "(no log)"
-
-    def logs(self) -> str:
-        return "".join(
-            (self.logdir / f"server-{self.name}-{i}.log").read_text(errors="replace")
-            for i in range(1, self.starts + 1)
-        )
 
 
 class Screen:
@@ -150,27 +72,13 @@ def cluster(pg_schema_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """Schema and tokens made with the CLI; processes A and B on one database and one Redis, stopped after."""
     need("redis")
     # Only what this test sets: the developer's own GUICHET_* settings must not leak in.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GUICHET_")}
-    env.update(
-        GUICHET_DATABASE_URL=pg_schema_url,
-        GUICHET_REDIS_URL=REDIS_URL,
-        GUICHET_ENV="development",
-        PYTHONUNBUFFERED="1",
-    )
-    cli(env, "db", "upgrade")
-    cli(env, "demo")
-    cli(env, "site", "hours", "demo", "--clear")  # open at any hour the test runs
-    tokens = {
-        "display": cli(env, "token", "create", "--kind", "display", "--site", "demo", "--device", "Hall"),
-        "kiosk": cli(env, "token", "create", "--kind", "kiosk", "--site", "demo", "--device", "Borne"),
-        "agent": cli(env, "token", "create", "--kind", "agent", "--user", "manager"),
-    }
-    port_a = free_port()
-    port_b = free_port()
-    while port_b == port_a:
-        port_b = free_port()
-    a = ServerProcess("A", env, port_a, tmp_path)
-    b = ServerProcess("B", env, port_b, tmp_path)
+    env = server_env(pg_schema_url, GUICHET_REDIS_URL=REDIS_URL)
+    demo = load_demo(env)
+    tokens = {"display": demo.display, "kiosk": demo.kiosk, "agent": demo.agent}
+    a = ServerProcess(env, tmp_path, "A")
+    b = ServerProcess(env, tmp_path, "B")
+    while b.port == a.port:
+        b = ServerProcess(env, tmp_path, "B")
     try:
         a.start()
         b.start()

@@ -6,11 +6,7 @@ upgrade, the CORS check and the threads of the real server; this one goes throug
 
 from __future__ import annotations
 
-import os
 import queue
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +16,8 @@ import pytest
 import requests
 import socketio
 
-GUICHET = str(Path(sys.executable).with_name("guichet"))
+from ..live_server import ServerProcess, load_demo, server_env
+
 CALL_DEADLINE_S = 5
 
 
@@ -32,61 +29,17 @@ class LiveServer:
     output: Path
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([GUICHET, *args], env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, f"guichet {' '.join(args[:2])} failed: {done.stderr[-2000:]}"
-    return done.stdout.strip()
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     tmp_path = tmp_path_factory.mktemp("live")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     # Only what this test sets: an inherited GUICHET_REDIS_URL would send events elsewhere.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GUICHET_")}
-    env.update(
-        GUICHET_DATABASE_URL=f"sqlite:///{tmp_path / 'live.db'}",
-        GUICHET_PUBLIC_URL=url,  # also the one origin Socket.IO accepts
-        GUICHET_ENV="development",
-    )
-    cli(env, "db", "upgrade")
-    cli(env, "demo")
-    kiosk = cli(env, "token", "create", "--kind", "kiosk", "--site", "demo", "--device", "X")
-    agent = cli(env, "token", "create", "--kind", "agent", "--user", "manager")
-    output = tmp_path / "server.log"
-    with output.open("wb") as log:
-        proc = subprocess.Popen(
-            [GUICHET, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                assert proc.poll() is None, f"server exited: {output.read_text()[-2000:]}"
-                try:
-                    if requests.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
-                        break
-                except requests.ConnectionError:
-                    pass
-                assert time.monotonic() < deadline, f"server not healthy: {output.read_text()[-2000:]}"
-                time.sleep(0.2)
-            yield LiveServer(url, kiosk, agent, output)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+    server = ServerProcess(server_env(f"sqlite:///{tmp_path / 'live.db'}"), tmp_path)
+    tokens = load_demo(server.env, always_open=False)
+    server.start()
+    try:
+        yield LiveServer(server.url, tokens.kiosk, tokens.agent, server.log_path)
+    finally:
+        server.stop()
 
 
 def test_a_phone_following_a_ticket_hears_its_call_within_five_seconds(live_server: LiveServer) -> None:
