@@ -31,12 +31,13 @@ The client processes freeze their garbage collector once connected (``gc.freeze(
 over 500 clients' objects took up to 75 ms and would pass for server latency. Their remaining
 generation-2 pauses during the calls are reported.
 
-``--refresh-on-hint`` makes each screen behave as the contract asks of real displays: on
-``queue_changed`` it emits ``refresh`` (at most one pending per screen, 200 ms later) and gets a new
-``snapshot``. ``--server threading`` runs ``guichet serve --server threading`` (Werkzeug's threaded
-server) instead of the default gevent server, for comparison. ``--py-spy DIR`` records
-the GIL-holding threads of the server and of the clients during the calls (collapsed stacks in DIR;
-``pip install py-spy``). ``--keep-logs DIR`` keeps the server logs.
+``--refresh-on-hint`` makes each screen behave as displays did before ``queue_changed`` carried its
+figures: on ``queue_changed`` it emits ``refresh`` (at most one pending per screen, 200 ms later) and
+gets a new ``snapshot`` (comparison only; real screens no longer do this). ``--server threading``
+runs ``guichet serve --server threading`` (Werkzeug's threaded server) instead of the default gevent
+server, for comparison. ``--py-spy DIR`` records the GIL-holding threads of the server and of the
+clients during the calls (collapsed stacks in DIR; ``pip install py-spy``). ``--keep-logs DIR`` keeps
+the server logs.
 
 Usage:  python bench/display_fanout.py [--sizes 10,100,500] [--calls 20] [--procs P] [--redis [URL]]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from flask import Flask, request
 from flask_babel import Babel, get_locale
@@ -12,6 +13,7 @@ from .concurrency import gevent_patched
 from .db import Database
 from .ratelimit import Limiter, parse_limits
 from .realtime import Hub
+from .services import display as display_service
 from .services.context import Context
 from .settings import Settings, load_settings
 
@@ -64,7 +66,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         cors_allowed_origins=[settings.public_url],
     )
     hub = Hub(socketio)
-    app.extensions["guichet"] = Context(db=db, settings=settings, publish=hub.publish)
+    ctx = Context(db=db, settings=settings, publish=hub.publish)
+    hub.queue_figures = partial(display_service.queue_figures, ctx)
+    app.extensions["guichet"] = ctx
     app.extensions["guichet_hub"] = hub
 
     from .counter_socket import register as register_counter

@@ -1,7 +1,8 @@
 """Socket.IO namespace /display: waiting-room screens authenticate as display devices.
 
-On every (re)connect the screen gets a full `snapshot`; afterwards `ticket_called`, `queue_changed`
-and `message_changed` arrive as hints (the Hub emits them after commit).
+On every (re)connect the screen gets a full `snapshot`; afterwards `ticket_called`, `queue_changed` (with
+the service's fresh figures) and `message_changed` (with the text) update it in place (the Hub emits them
+after commit); `refresh` asks for a new snapshot.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ by one server process reaches clients connected to another.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from flask_socketio import SocketIO
 
@@ -41,20 +43,35 @@ def queue_room(site_id: int, service_code: str) -> str:
 
 
 class Hub:
-    """Publishes committed domain events to Socket.IO rooms; never raises into the caller."""
+    """Publishes committed domain events to Socket.IO rooms; never raises into the caller.
 
-    def __init__(self, sio: SocketIO) -> None:
+    `queue_changed` reaches the screens with the service's fresh figures (`queue_figures`, one read per
+    event after commit), so that no screen asks for a snapshot of its own: 500 screens would otherwise
+    each cost the server a snapshot per change.
+    """
+
+    def __init__(
+        self, sio: SocketIO, queue_figures: Callable[[int, str], dict[str, Any] | None] | None = None
+    ) -> None:
         self.sio = sio
+        self.queue_figures = queue_figures
 
     def publish(self, events: list[Event]) -> None:
+        figures: dict[tuple[int, str], dict[str, Any] | None] = {}  # once per service and batch
         for ev in events:
             try:
+                payload = ev.payload
+                if ev.name == "queue_changed" and "service" in payload:
+                    key = (ev.site_id, payload["service"])
+                    if key not in figures:
+                        figures[key] = self._figures(*key)
+                    payload = {**payload, **(figures[key] or {})}
                 # A ticket's own step (start, finish...) is not news for the waiting-room screens:
                 # skipping them spares a fan-out to every display of the site.
                 screens = ev.name not in PRIVATE_EVENTS
                 for ns in SITE_NAMESPACES:
                     if screens or ns != DISPLAY_NAMESPACE:
-                        self.sio.emit(ev.name, ev.payload, to=site_room(ev.site_id), namespace=ns)
+                        self.sio.emit(ev.name, payload, to=site_room(ev.site_id), namespace=ns)
                 if ev.tracking_token:
                     self.sio.emit(
                         ev.name, ev.payload, to=ticket_room(ev.tracking_token), namespace=TRACK_NAMESPACE
@@ -62,9 +79,18 @@ class Hub:
                 if screens:
                     # Screens filtered on some services: one room per service, one for site-wide news.
                     room = display_service_room(ev.site_id, ev.payload.get("service", "*"))
-                    self.sio.emit(ev.name, ev.payload, to=room, namespace=DISPLAY_NAMESPACE)
+                    self.sio.emit(ev.name, payload, to=room, namespace=DISPLAY_NAMESPACE)
                 if ev.name == "queue_changed" and "service" in ev.payload:
                     room = queue_room(ev.site_id, ev.payload["service"])
                     self.sio.emit(ev.name, {}, to=room, namespace=TRACK_NAMESPACE)
             except Exception:  # a broken broker must not turn a committed action into an error
                 log.exception("could not publish %s", ev.name)
+
+    def _figures(self, site_id: int, service: str) -> dict[str, Any] | None:
+        if self.queue_figures is None:
+            return None
+        try:
+            return self.queue_figures(site_id, service)
+        except Exception:  # the hint still goes out; screens then ask for a snapshot
+            log.exception("could not compute the queue figures of %s", service)
+            return None

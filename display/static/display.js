@@ -1,15 +1,18 @@
 /* Waiting-room display: Socket.IO namespace /display, calls seen (always) and heard (chime + voice).
  *
- * The snapshot alone drives the page; events are hints, except `ticket_called`, which is shown at
- * once (the visitor must not wait for a round trip) and announced. Runs for weeks without a reload:
- * bounded DOM and queues, a watchdog, a daily reload at 04:00. ES5, no build step, no framework.
+ * A snapshot (on every (re)connect) gives the whole state; events then update it in place, with no
+ * round trip: `ticket_called` is shown at once and announced, `queue_changed` carries its service's
+ * fresh figures, `message_changed` the message. A screen asks for a snapshot only for an event without
+ * its data and every few minutes (estimates and opening state drift with time alone), each after a
+ * random delay, so that hundreds of screens never ask at the same moment. Runs for weeks without a
+ * reload: bounded DOM and queues, a watchdog, a daily reload at 04:00. ES5, no build step, no framework.
  */
 (function () {
   "use strict";
 
   var OFFLINE_NOTICE_MS = 3000;        // a blip is not worth a notice
-  var REFRESH_DEBOUNCE_MS = 300;       // events come in bursts (ticket_called then queue_changed)
-  var PERIODIC_REFRESH_MS = 60000;     // estimates and opening state drift with time alone
+  var REFRESH_DELAY_MS = [300, 3000];  // a snapshot asked for after a random delay in this range
+  var PERIODIC_REFRESH_MS = 180000;    // estimates and opening state drift with time alone (± 25 %)
   var WATCHDOG_MS = 10 * 60000;        // no snapshot for this long while disconnected: reload
   var WATCHDOG_CHECK_MS = 30000;
   var SOCKET_RETRY_MS = 30000;         // after the server refused us (Socket.IO then stops retrying)
@@ -57,7 +60,8 @@
     offsetMs: 0,           // server clock minus ours (a Raspberry Pi may have no clock battery)
     lastSnapshotAt: Date.now(),
     loadedAt: Date.now(),
-    snapshots: 0
+    snapshots: 0,
+    queueUpdates: 0
   };
   var seen = {}, seenOrder = [];
 
@@ -582,12 +586,20 @@
       if (!connected()) setOffline(true);
     }, OFFLINE_NOTICE_MS);
   }
+  // Spread over a few seconds: every screen of the site hears the same event at the same moment.
   function refreshSoon() {
     if (refreshTimer) return;
+    var delay = REFRESH_DELAY_MS[0] + Math.random() * (REFRESH_DELAY_MS[1] - REFRESH_DELAY_MS[0]);
     refreshTimer = setTimeout(function () {
       refreshTimer = null;
       if (connected()) socket.emit("refresh");
-    }, REFRESH_DEBOUNCE_MS);
+    }, delay);
+  }
+  function periodicRefresh() {
+    setTimeout(function () {
+      if (connected()) socket.emit("refresh");
+      periodicRefresh();
+    }, PERIODIC_REFRESH_MS * (0.75 + Math.random() * 0.5));
   }
 
   function onSnapshot(snap) {
@@ -656,25 +668,49 @@
     call.highlightUntil = Date.now() + highlightMs;
     state.calls = addCall(state.calls, call);
     renderCalls();   // seen first...
-    announce(call);  // ...then heard
-    refreshSoon();
+    announce(call);  // ...then heard (the waiting counts follow in queue_changed)
   }
 
-  function onHint(ev) {
+  // {service, waiting, estimated_wait_s, open}: the service's row is updated in place.
+  function onQueueChanged(ev) {
     var f = state.filter || {};
     if (ev && ev.service && f.services && f.services.indexOf(ev.service) < 0) return;
-    refreshSoon();
+    if (!ev || typeof ev.waiting !== "number" || !state.snapshot) { refreshSoon(); return; }
+    var services = state.snapshot.services || [];
+    for (var i = 0; i < services.length; i++) {
+      if (services[i].code !== ev.service) continue;
+      services[i].waiting = ev.waiting;
+      services[i].estimated_wait_s = ev.estimated_wait_s;
+      if (typeof ev.open === "boolean") services[i].open = ev.open;
+      renderServices(services);
+      state.queueUpdates += 1;
+      document.body.setAttribute("data-queue-updates", String(state.queueUpdates));
+      return;
+    }
+    // Not shown here (another level, or a service this screen's snapshot does not list): nothing to do.
+  }
+
+  function onMessageChanged(ev) {
+    if (!ev || typeof ev.message !== "string" || !state.snapshot) { refreshSoon(); return; }
+    state.snapshot.message = ev.message;
+    renderMessage(ev.message);
+    fitAll();  // the message changes the room left for the lists
   }
 
   function connect() {
     if (typeof window.io !== "function") { onDown(); return; }  // the script failed: the watchdog reloads
     // Websocket first; a proxy that blocks websockets falls back to long-polling (tryAllTransports).
-    socket = window.io("/display", { transports: ["websocket", "polling"], tryAllTransports: true });
+    // Socket.IO's own reconnection delays are randomised (± 50 %): after a server restart the screens
+    // come back, and get their snapshot, spread over a few seconds rather than all at once.
+    socket = window.io("/display", {
+      transports: ["websocket", "polling"], tryAllTransports: true,
+      reconnectionDelay: 1000, reconnectionDelayMax: 5000, randomizationFactor: 0.5
+    });
     socket.on("connect", function () { clearTimeout(retryTimer); });  // the server sends a snapshot
     socket.on("snapshot", onSnapshot);
     socket.on("ticket_called", onCalled);
-    socket.on("queue_changed", onHint);
-    socket.on("message_changed", onHint);
+    socket.on("queue_changed", onQueueChanged);
+    socket.on("message_changed", onMessageChanged);
     socket.on("disconnect", function (reason) {
       onDown();
       // The server closed us on purpose: Socket.IO will not come back by itself.
@@ -709,10 +745,10 @@
     if (!connected() && now - state.lastSnapshotAt > WATCHDOG_MS) reloadWhenReachable();
     if (siteParts(serverNow()).hour === DAILY_RELOAD_HOUR && now - state.loadedAt > 3600000) reloadWhenReachable();
   }, WATCHDOG_CHECK_MS);
-  setInterval(function () { if (connected()) socket.emit("refresh"); }, PERIODIC_REFRESH_MS);
+  periodicRefresh();
   setInterval(tickClock, 1000);
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible" && connected()) socket.emit("refresh");
+    if (document.visibilityState === "visible") refreshSoon();
   });
 
   // No mouse pointer left in the middle of the picture; it comes back when someone moves the mouse.

@@ -131,6 +131,21 @@ def snapshot(ctx: Context, site_id: int, config: dict[str, Any] | None) -> dict[
     }
 
 
+QUEUE_FIGURES = ("waiting", "estimated_wait_s", "open")
+
+
+def queue_figures(ctx: Context, site_id: int, service_code: str) -> dict[str, Any] | None:
+    """One service's fresh queue figures, computed once per event for every screen (no refresh storm)."""
+    with ctx.db.session() as s:
+        slug = s.scalar(select(Site.slug).where(Site.id == site_id))
+    if slug is None:
+        return None
+    listing = sites.list_services(ctx, slug, include_inactive=True, codes=(service_code,))
+    for sv in listing["services"]:
+        return {k: sv[k] for k in QUEUE_FIGURES}
+    return None
+
+
 def set_message(ctx: Context, actor: Actor, slug: str, message: str) -> str:
     """Managers' information message on the site's screens (no personal data: it is public)."""
     if not actor.is_user or actor.role not in ("manager", "admin"):
@@ -146,7 +161,7 @@ def set_message(ctx: Context, actor: Actor, slug: str, message: str) -> str:
         if actor.site_id is not None and actor.site_id != site.id:
             raise Forbidden("other_site")
         site.settings = {**(site.settings or {}), "display_message": text}
-        events.append(Event("message_changed", site.id, {}))
+        events.append(Event("message_changed", site.id, {"message": text}))
         return text
 
     return ctx.transact(work)

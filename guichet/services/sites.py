@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -60,11 +61,16 @@ def _next_day_opening(local: datetime, calendar: tuple[dict, dict]) -> datetime 
 
 
 def list_services(
-    ctx: Context, slug: str, include_inactive: bool = False, level: int | None = None
+    ctx: Context,
+    slug: str,
+    include_inactive: bool = False,
+    level: int | None = None,
+    codes: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """Services with live queue figures and whether each can issue a ticket now, and if not, when.
 
     A service is closed when deactivated, outside the site's or its own hours, or past its daily quota.
+    `codes` limits the work to those services (the figures a display event carries).
     """
     with ctx.db.session() as s:
         site = _site(s, slug)
@@ -73,7 +79,9 @@ def list_services(
         services = [
             sv
             for sv in site.services
-            if (include_inactive or sv.active) and (level is None or sv.level == level)
+            if (include_inactive or sv.active)
+            and (level is None or sv.level == level)
+            and (codes is None or sv.code in codes)
         ]
         ids = [sv.id for sv in services]
         waiting = dict(

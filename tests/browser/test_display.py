@@ -410,15 +410,20 @@ def test_screens_fit_and_read_from_across_the_room(open_display, desk, screensho
     # The earlier calls' highlight is over (highlight_s); then the current call comes in live.
     for page in pages.values():
         expect(page.locator("#history li.is-called")).to_have_count(0, timeout=12_000)
-    snapshots = {
-        name: int(page.locator("body").get_attribute("data-snapshots") or "0") for name, page in pages.items()
+    counts = {
+        name: (
+            int(page.locator("body").get_attribute("data-snapshots") or "0"),
+            int(page.locator("body").get_attribute("data-queue-updates") or "0"),
+        )
+        for name, page in pages.items()
     }
     current = desk.call_next(2)
     for name, page in pages.items():
         height, width = page.viewport_size["height"], page.viewport_size["width"]
         expect_current_call(page, current["number"], "Guichet 2")
-        # The snapshot that follows the call (queue_changed) has updated the waiting counts.
-        page.wait_for_function("n => +document.body.dataset.snapshots > n", arg=snapshots[name])
+        # The call's queue_changed carried the new waiting count: updated in place, no snapshot asked.
+        page.wait_for_function("n => +(document.body.dataset.queueUpdates || 0) > n", arg=counts[name][1])
+        assert int(page.locator("body").get_attribute("data-snapshots") or "0") == counts[name][0]
         expect(page.locator("#history li")).to_have_count(5)
         expect(page.get_by_text("Fermeture exceptionnelle à 16 h")).to_be_visible()
         expect(page.locator("#services-body")).to_contain_text("Allocations familiales")
@@ -432,6 +437,25 @@ def test_screens_fit_and_read_from_across_the_room(open_display, desk, screensho
         assert metrics["animation"] == "none", metrics  # prefers-reduced-motion: no pulsing border
         check_axe(page, f"display {width}x{height}")
         screenshot(page, name)
+
+
+def test_waiting_counts_and_the_message_change_in_place_without_a_snapshot(open_display, desk) -> None:
+    """Each queue_changed carries its service's figures and message_changed its text: hundreds of
+    screens must not each ask the server for a snapshot on every change."""
+    page = open_display()
+    row = page.locator("#services-body tr", has_text="Allocations familiales")
+    before = int(row.locator("td.num-col").inner_text())
+    snapshots = page.locator("body").get_attribute("data-snapshots")
+    desk.issue("CAF")
+    expect(row.locator("td.num-col")).to_have_text(str(before + 1), timeout=CALL_DEADLINE_MS)
+    desk.issue("CAF")
+    expect(row.locator("td.num-col")).to_have_text(str(before + 2), timeout=CALL_DEADLINE_MS)
+    desk.set_message("Guichet CAF fermé cet après-midi")
+    expect(page.locator("#message-text")).to_have_text("Guichet CAF fermé cet après-midi")
+    desk.set_message("")
+    expect(page.locator("#message")).to_be_hidden()
+    page.wait_for_timeout(3500)  # longer than any refresh a hint would have caused
+    assert page.locator("body").get_attribute("data-snapshots") == snapshots
 
 
 def test_offline_notice_then_resync_and_the_call_missed_meanwhile(open_display, desk) -> None:

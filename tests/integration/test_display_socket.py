@@ -98,7 +98,8 @@ def test_managers_set_the_screens_message_and_others_cannot(app, ctx, client, wo
         url, json={"message": "  Fermeture   exceptionnelle à 16 h "}, headers=world.auth("manager")
     )
     assert ok.status_code == 200 and ok.json["message"] == "Fermeture exceptionnelle à 16 h"
-    assert received(display, "message_changed") == [{}]
+    # The message itself travels with the event: no screen needs a snapshot for it.
+    assert received(display, "message_changed") == [{"message": "Fermeture exceptionnelle à 16 h"}]
     display.emit("refresh", namespace=NS)
     assert received(display, "snapshot")[0]["message"] == "Fermeture exceptionnelle à 16 h"
 
@@ -122,3 +123,78 @@ def test_start_and_finish_reach_the_tickets_phone_but_not_the_screens(app, ctx, 
         "serving",
         "done",
     ]
+
+
+def figures_of(snapshot: dict, code: str) -> dict:
+    sv = next(s for s in snapshot["services"] if s["code"] == code)
+    return {k: sv[k] for k in ("waiting", "estimated_wait_s", "open")}
+
+
+def test_queue_changed_carries_the_fresh_figures_a_snapshot_would_show(app, ctx, client, world) -> None:
+    display = screen(app, client, world.tokens["display"])
+    display.get_received(NS)
+    tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
+    tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
+    tickets.call_next(ctx, world.actors["agent"], world.counters[2])
+    events = [(e["name"], e["args"][0]) for e in display.get_received(NS)]
+    assert [name for name, _ in events] == [
+        "queue_changed",
+        "queue_changed",
+        "ticket_called",
+        "queue_changed",
+    ]
+    changes = [data for name, data in events if name == "queue_changed"]
+    assert [(c["service"], c["waiting"], c["open"]) for c in changes] == [
+        ("CAF", 1, True),
+        ("CAF", 2, True),
+        ("CAF", 1, True),
+    ]
+    display.emit("refresh", namespace=NS)
+    [snap] = received(display, "snapshot")
+    last = {k: changes[-1][k] for k in ("waiting", "estimated_wait_s", "open")}
+    assert last == figures_of(snap, "CAF") and last["estimated_wait_s"] > 0
+
+
+def test_the_figures_are_computed_once_per_event_whatever_the_number_of_screens(
+    app, ctx, client, world
+) -> None:
+    hub = app.extensions["guichet_hub"]
+    computed: list[tuple[int, str]] = []
+    real = hub.queue_figures
+
+    def counting(site_id: int, code: str):  # type: ignore[no-untyped-def]
+        computed.append((site_id, code))
+        return real(site_id, code)
+
+    hub.queue_figures = counting
+    screens = [screen(app, client, world.tokens["display"]) for _ in range(3)]
+    for s in screens:
+        s.get_received(NS)
+    tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
+    assert computed == [(world.site_id, "CAF")]
+    for s in screens:
+        assert [c["waiting"] for c in received(s, "queue_changed")] == [1]
+
+
+def test_without_figures_the_event_still_goes_out_as_a_hint(app, ctx, client, world, caplog) -> None:
+    def broken(_site_id: int, _code: str):  # type: ignore[no-untyped-def]
+        raise RuntimeError("database away")
+
+    app.extensions["guichet_hub"].queue_figures = broken
+    display = screen(app, client, world.tokens["display"])
+    display.get_received(NS)
+    issued = tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
+    assert issued["number"]  # the committed action is not turned into an error
+    assert received(display, "queue_changed") == [{"service": "CAF"}]
+    assert "could not compute the queue figures" in caplog.text
+
+
+def test_the_phone_of_a_waiting_ticket_hears_queue_changes_as_before(app, ctx, client, world) -> None:
+    issued = tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
+    token = issued["tracking_url"].rsplit("/", 1)[-1]
+    phone = app.extensions["socketio"].test_client(
+        app, namespace="/track", auth={"token": token}, flask_test_client=client
+    )
+    phone.get_received("/track")
+    tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
+    assert [(e["name"], e["args"][0]) for e in phone.get_received("/track")] == [("queue_changed", {})]
