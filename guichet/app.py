@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         # commands run unpatched, with threads.
         async_mode="gevent" if gevent_patched() else "threading",
         message_queue=settings.redis_url,
+        channel=settings.redis_channel,
         cors_allowed_origins=[settings.public_url],
     )
     hub = Hub(socketio)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,7 @@ def _int(name: str, raw: str, minimum: int = 0) -> int:
 
 DEFAULT_DB = "sqlite:///" + str(Path("instance") / "guichet.db")
 SERVERS = ("gevent", "threading")
+_CHANNEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 
 
 # guichet.entry reads GUICHET_SERVER before anything else is imported (gevent must patch first),
@@ -52,6 +54,8 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     database_url: str = DEFAULT_DB
     redis_url: str | None = None
+    # Redis pub/sub ignores the database number: deployments sharing a Redis need a channel each.
+    redis_channel: str = "guichet"
     server: str = "gevent"  # `guichet serve`: gevent, or "threading" (Werkzeug's threaded server)
     public_url: str = "http://127.0.0.1:5000"
     printer_url: str = "virtual://"
@@ -101,6 +105,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if not secret:
         # Fine for one embedded process; sessions end when it restarts.
         secret = secrets.token_urlsafe(32)
+    channel = get("GUICHET_REDIS_CHANNEL", "guichet").strip()
+    if not _CHANNEL.fullmatch(channel):
+        raise SettingsError(
+            "GUICHET_REDIS_CHANNEL must be 1 to 64 letters, digits or _.:- (first a letter or digit)"
+        )
     level = get("GUICHET_LOG_LEVEL", "INFO").upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise SettingsError("GUICHET_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
@@ -109,6 +118,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=secret,
         database_url=get("GUICHET_DATABASE_URL", DEFAULT_DB),
         redis_url=get("GUICHET_REDIS_URL") or None,
+        redis_channel=channel,
         server=server_mode(env),
         public_url=get("GUICHET_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         printer_url=get("GUICHET_PRINTER_URL", "virtual://"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import queue
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,11 @@ def cluster(pg_schema_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """Schema and tokens made with the CLI; processes A and B on one database and one Redis, stopped after."""
     need("redis")
     # Only what this test sets: the developer's own GUICHET_* settings must not leak in.
-    env = server_env(pg_schema_url, GUICHET_REDIS_URL=REDIS_URL)
+    # A channel of its own: another run on this Redis (the database number does not separate pub/sub)
+    # would otherwise send its calls to these screens.
+    env = server_env(
+        pg_schema_url, GUICHET_REDIS_URL=REDIS_URL, GUICHET_REDIS_CHANNEL=f"test-{uuid.uuid4().hex}"
+    )
     demo = load_demo(env)
     tokens = {"display": demo.display, "kiosk": demo.kiosk, "agent": demo.agent}
     a = ServerProcess(env, tmp_path, "A")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
+from pathlib import Path
 
 import pytest
 
@@ -35,12 +37,13 @@ def test_call_is_published_on_the_redis_message_queue_for_other_processes(sqlite
     need("redis")
     import redis
 
-    app = create_app(make_settings(sqlite_url, redis_url=REDIS_URL))
+    channel = f"test-{uuid.uuid4().hex}"  # Redis pub/sub ignores the database number: a run of its own
+    app = create_app(make_settings(sqlite_url, redis_url=REDIS_URL, redis_channel=channel))
     ctx = app.extensions["guichet"]
     Base.metadata.create_all(ctx.db.engine)
     world = build_world(ctx)
     listener = redis.Redis.from_url(REDIS_URL).pubsub(ignore_subscribe_messages=True)
-    listener.subscribe("flask-socketio")
+    listener.subscribe(channel)
     client = app.test_client()
     assert (
         client.post(
@@ -67,3 +70,51 @@ def test_call_is_published_on_the_redis_message_queue_for_other_processes(sqlite
     assert called[0]["room"] == f"site:{world.site_id}"
     assert called[0]["data"][0]["number"] == "F001"
     assert called[0]["data"][0]["recall"] is False
+
+
+def listening_app(tmp_path: Path, name: str, channel: str):  # type: ignore[no-untyped-def]
+    """An app on its own database and Redis channel, listening; records what reaches it from others.
+
+    Flask-SocketIO's test client refuses message queues, so the app's Socket.IO manager is watched where
+    it hands a message from the queue to its local rooms (python-socketio's PubSubManager._handle_emit).
+    """
+    app = create_app(
+        make_settings(f"sqlite:///{tmp_path / name}.db", redis_url=REDIS_URL, redis_channel=channel)
+    )
+    manager = app.extensions["socketio"].server.manager
+    heard: list[str] = []
+    deliver = manager._handle_emit
+
+    def record(message: dict) -> None:
+        if message.get("host_id") != manager.host_id:
+            heard.append(message["data"][0]["message"])
+        deliver(message)
+
+    manager._handle_emit = record
+    app.extensions["socketio"].server.manager_initialized = True
+    manager.initialize()  # the Redis listener, as the first connection would start it
+    return app, heard
+
+
+@pytest.mark.redis
+def test_deployments_on_different_channels_of_one_redis_do_not_hear_each_other(tmp_path: Path) -> None:
+    need("redis")
+    run = uuid.uuid4().hex[:8]
+    apps = {
+        "a": listening_app(tmp_path, "a", f"test-{run}-mairie"),
+        "a2": listening_app(tmp_path, "a2", f"test-{run}-mairie"),  # a second process of deployment a
+        "b": listening_app(tmp_path, "b", f"test-{run}-france-services"),
+    }
+    time.sleep(0.5)  # the listeners subscribe
+    for sender in ("a", "b"):
+        hub = apps[sender][0].extensions["guichet_hub"]
+        hub.publish([Event("message_changed", 1, {"message": f"from {sender}"})])
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and not (apps["a2"][1] and apps["b"][1]):
+        time.sleep(0.05)
+    time.sleep(0.5)  # anything else on its way
+    got = {name: sorted(set(heard)) for name, (_app, heard) in apps.items()}
+    for app, _heard in apps.values():
+        app.extensions["guichet"].db.dispose()
+    # One channel is one deployment: its processes hear each other. Another channel is never heard.
+    assert got == {"a": [], "a2": ["from a"], "b": []}
