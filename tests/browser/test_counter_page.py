@@ -121,6 +121,7 @@ def site(live_server: Any, always_open: None) -> Iterator[Site]:
 BOOK = """
 import sys
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from guichet.cli import _context
 from guichet.models import Appointment, Service, Site, User
@@ -134,8 +135,13 @@ def work(s, _events):
     site = s.scalar(select(Site).where(Site.slug == "demo"))
     service = s.scalar(select(Service).where(Service.site_id == site.id, Service.code == service_code))
     expert = s.scalar(select(User).where(User.username == username))
-    # Off the demo's 10-minute grid, so it never collides with the expert's demo appointments.
-    start = utcnow().replace(microsecond=0) + timedelta(minutes=minutes, seconds=17)
+    # Off the demo's 10-minute grid, so it never collides with the expert's demo appointments; on
+    # the site's local today (near midnight a few minutes ago, which is still on time to check in).
+    zone = ZoneInfo(site.timezone)
+    now = utcnow().replace(microsecond=0)
+    start = now + timedelta(minutes=minutes, seconds=17)
+    if start.astimezone(zone).date() != now.astimezone(zone).date():
+        start = now - timedelta(minutes=minutes, seconds=17)
     appt = Appointment(site_id=site.id, service_id=service.id, expert_id=expert.id, starts_at=start,
                        duration_min=30, code=new_booking_code(), status="booked", created_at=utcnow())
     s.add(appt)
