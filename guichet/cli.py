@@ -56,7 +56,13 @@ def main() -> None:
     help="gevent (one thread serves every screen), or threading (Werkzeug's threaded server, for "
     "debugging). Default: GUICHET_SERVER, else gevent.",
 )
-def serve(host: str, port: int, server: str | None) -> None:
+@click.option(
+    "--jobs/--no-jobs",
+    default=True,
+    show_default=True,
+    help="Run the background jobs in this process (booking e-mails, reminders, retention) every minute.",
+)
+def serve(host: str, port: int, server: str | None, jobs: bool) -> None:
     """Serve the web application and Socket.IO in one process."""
     from .concurrency import gevent_patched
     from .server import run
@@ -68,7 +74,26 @@ def serve(host: str, port: int, server: str | None) -> None:
         raise click.ClickException(f"the {mode} server cannot run in this process as it was started: {hint}")
     app, ctx = _context()
     click.echo(f"Guichet on http://{host}:{port}/ ({mode} server, database: {ctx.db.dialect})", err=True)
+    if jobs:
+        from .services.notify import jobs_loop
+
+        app.extensions["socketio"].start_background_task(jobs_loop, ctx)
     run(app, host, port)
+
+
+@main.group()
+def jobs() -> None:
+    """Background work, for cron when `guichet serve --no-jobs` is used."""
+
+
+@jobs.command("run")
+def jobs_run() -> None:
+    """One pass: queue reminders, send the e-mails waiting in the outbox, purge holds and old contacts."""
+    from .services.notify import run_jobs
+
+    _app, ctx = _context()
+    for name, count in run_jobs(ctx).items():
+        click.echo(f"{name:<24} {count}")
 
 
 @main.group()

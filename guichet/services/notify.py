@@ -270,17 +270,19 @@ def queue_reminders(ctx: Context) -> int:
 
     def work(s: Session, _events: list[Event]) -> int:
         now = ctx.clock()
-        rows = s.scalars(
-            select(Appointment).where(
-                Appointment.status == "booked",
-                Appointment.reminder_sent_at.is_(None),
-                Appointment.contact_email.is_not(None),
-                Appointment.starts_at > now,
-                Appointment.starts_at <= now + timedelta(hours=ctx.settings.reminder_h),
-                # Booked less than a day before: the confirmation is reminder enough.
-                Appointment.created_at <= now - timedelta(hours=24),
-            )
-        ).all()
+        stmt = select(Appointment).where(
+            Appointment.status == "booked",
+            Appointment.reminder_sent_at.is_(None),
+            Appointment.contact_email.is_not(None),
+            Appointment.starts_at > now,
+            Appointment.starts_at <= now + timedelta(hours=ctx.settings.reminder_h),
+            # Booked less than a day before: the confirmation is reminder enough.
+            Appointment.created_at <= now - timedelta(hours=24),
+        )
+        if s.get_bind().dialect.name == "postgresql":
+            # Several server processes run this loop: each appointment is reminded by one of them.
+            stmt = stmt.with_for_update(skip_locked=True, of=Appointment)
+        rows = s.scalars(stmt).all()
         for a in rows:
             a.reminder_sent_at = now
             s.add(booking.notification(a, "reminder", now))
@@ -328,6 +330,23 @@ def purge_personal_data(ctx: Context) -> dict[str, int]:
         }
 
     return ctx.transact(work)
+
+
+JOBS_EVERY_S = 60
+
+
+def jobs_loop(ctx: Context) -> None:
+    """`guichet serve`'s background task: run_jobs every minute, forever; an error is logged, never fatal."""
+    import time
+
+    while True:
+        try:
+            done = run_jobs(ctx)
+            if any(done.values()):
+                log.info("jobs: %s", ", ".join(f"{k}={v}" for k, v in done.items() if v))
+        except Exception:
+            log.exception("background jobs failed; retrying in %s s", JOBS_EVERY_S)
+        time.sleep(JOBS_EVERY_S)
 
 
 def run_jobs(ctx: Context) -> dict[str, int]:

@@ -114,3 +114,35 @@ def test_device_configure_sets_a_displays_languages_and_filters(cli_env) -> None
     assert config == {"languages": ["fr", "en"], "counters": [1, 2], "max_calls": 8}
     bad = runner.invoke(main, [*args, "--counters", "un,deux"])
     assert bad.exit_code != 0 and "numbers" in bad.output
+
+
+def test_jobs_run_sends_the_booking_e_mails_of_the_outbox_as_eml_files(
+    cli_env, tmp_path, monkeypatch
+) -> None:
+    runner, url = cli_env
+    monkeypatch.setenv("GUICHET_SMTP_URL", f"file://{tmp_path}/mail")
+    assert runner.invoke(main, ["demo"]).exit_code == 0
+    from guichet.app import create_app
+
+    app = create_app()
+    client = app.test_client()
+    slots = client.get("/api/v1/sites/demo/slots?motif=RDV_CAF").json["slots"]
+    assert slots, "the demo offers CAF appointments"
+    booked = client.post(
+        "/api/v1/appointments",
+        json={
+            "site": "demo",
+            "motif": "RDV_CAF",
+            "start": slots[0]["start"],
+            "name": "A",
+            "email": "a@example.org",
+        },
+    )
+    assert booked.status_code == 201
+    result = runner.invoke(main, ["jobs", "run"])
+    assert result.exit_code == 0, result.output
+    assert "sent" in result.output and " 1" in result.output.split("sent", 1)[1].splitlines()[0]
+    [eml] = list((tmp_path / "mail").glob("*.eml"))
+    assert booked.json["code"] in eml.name
+    again = runner.invoke(main, ["jobs", "run"])
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == 1 and again.exit_code == 0
