@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,10 @@ def server_env(database_url: str, **settings: str) -> dict[str, str]:
         GUICHET_ENV="development",
         GUICHET_DATABASE_URL=database_url,
         GUICHET_PRINTER_URL="virtual://",
+        # Booking e-mails as .eml files next to the database, never into the working tree.
+        GUICHET_SMTP_URL="file://" + str(Path(tempfile.gettempdir()) / f"guichet-mail-{os.getpid()}"),
+        # The browser tests book from one address faster than a citizen would.
+        GUICHET_RATE_LIMITS="booking=300/60,hold=300/60,slots=1000/60,public_appointment=1000/60",
         PYTHONUNBUFFERED="1",
     )
     env.update(settings)
