@@ -156,11 +156,11 @@
     var seq = state.writes;
     var got = { me: state.me, counter: state.counter, ticket: null, parked: [], counters: state.counters, board: null };
     var slug = function () { return encodeURIComponent((got.me && got.me.site) || data.site); };
-    function loadMe() {
+    function whoAmI() {
       return api("GET", "/me").then(function (me) { got.me = me; got.counter = me.counter || null; });
     }
     var steps = Promise.resolve();
-    if (full || !got.me) steps = steps.then(loadMe);
+    if (full || !got.me) steps = steps.then(whoAmI);
     if (full || !state.config) steps = steps.then(loadConfig);
     return steps
       .then(function () { return api("GET", "/sites/" + slug() + "/board"); })
@@ -169,7 +169,7 @@
         var mine = got.counter && findCounter(board, got.counter.id);
         if (mine) got.counter = mine;
         if (!got.counter || (mine && mine.agent && got.me && mine.agent.id === got.me.id && mine.status !== "closed")) return null;
-        return loadMe().then(function () { if (got.counter) got.counter = findCounter(board, got.counter.id) || got.counter; });
+        return whoAmI().then(function () { if (got.counter) got.counter = findCounter(board, got.counter.id) || got.counter; });
       })
       .then(function () {
         if (!got.counter) {
