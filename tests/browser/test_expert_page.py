@@ -229,7 +229,7 @@ def test_two_services_contribute_then_one_grouped_answer_closes_the_case(
     page.get_by_label("Réponse à l'usager").fill("Trop tôt.")
     answer_button.click()
     expect(page.locator("#answer-error")).to_have_text(
-        f"La réponse groupée attend encore la contribution de : {IMPOTS}."
+        "La réponse groupée attend encore la contribution de : Conseiller fiscal (sur rendez-vous)."
     )
     expect(answer_button).to_be_disabled()  # the page reloaded the case
     assert api.case(case["id"])["status"] == "open"

@@ -203,7 +203,7 @@ def test_a_booked_appointment_checks_in_at_the_kiosk_into_its_experts_queue(
     code = book(client, "2027-03-22T09:00:00+01:00").json["code"]
     ctx.clock = lambda: datetime(2027, 3, 22, 7, 55, tzinfo=UTC)  # 08:55 local
     result = checkin.check_in(ctx, world.actors["kiosk"], "test", code.lower())
-    ticket = result["ticket"] if "ticket" in result else result
+    ticket = result["ticket"]
     assert ticket["source"] == "appointment" and ticket["service"] == "CAF"
     day = client.get("/api/v1/experts/me/day", headers=world.auth("expert")).json
     assert [a["code"] for a in day["appointments"]] == [code]
