@@ -774,6 +774,8 @@
       if (result && result["case"]) {
         var text = fmt(T.case_opened, { reference: result["case"].reference, due: dateTime(result["case"].due_at) });
         $("case-text").textContent = text;
+        // Booking through the booking pages, which attach the appointment to the case.
+        $("case-book").href = "/rdv/" + encodeURIComponent(siteSlug() || "") + "?case=" + result["case"].id;
         $("case-notice").hidden = false;
         words += " " + text;
       }

@@ -405,6 +405,11 @@ def test_agent_flow_by_mouse_call_recall_start_finish_park_transfer_escalate_wal
     case = cases[0]
     assert {s["code"] for s in case["services"]} == {"EXPERT_CAF", "EXPERT_IMPOTS"}
     assert case["contact"]["name"] == "Jeanne Martin" and case["ticket"] == plain["number"]
+    # The agent can book the expert appointment at once: the booking pages carry the case.
+    book = notice.get_by_role("link", name="Prendre rendez-vous avec un expert pour ce dossier")
+    assert book.get_attribute("href") == f"/rdv/demo?case={case['id']}"
+    landing = page.request.get(page.url.split("/counter", 1)[0] + book.get_attribute("href"))
+    assert landing.ok and f"rattaché au dossier n° {case['id']}" in landing.text()
 
     # A visitor without a ticket: a number, served at once.
     page.get_by_role("button", name="Accueillir sans ticket").click()
