@@ -410,6 +410,9 @@ def test_agent_flow_by_mouse_call_recall_start_finish_park_transfer_escalate_wal
     assert book.get_attribute("href") == f"/rdv/demo?case={case['id']}"
     landing = page.request.get(page.url.split("/counter", 1)[0] + book.get_attribute("href"))
     assert landing.ok and f"rattaché au dossier n° {case['id']}" in landing.text()
+    # And any appointment for a citizen on the phone, from the navigation.
+    nav = page.get_by_role("navigation").get_by_role("link", name="Prendre un rendez-vous pour un usager")
+    expect(nav).to_have_attribute("href", "/rdv/demo")
 
     # A visitor without a ticket: a number, served at once.
     page.get_by_role("button", name="Accueillir sans ticket").click()
