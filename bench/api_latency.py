@@ -517,8 +517,8 @@ def machine_info() -> list[str]:
         f"machine: {platform.node()} {platform.system()} {platform.release()} {platform.machine()}, "
         f"nproc {nproc}, cpu_count {os.cpu_count()}",
         f"client python {platform.python_version()}, requests {requests.__version__}",
-        "server: `guichet serve` = Flask-SocketIO socketio.run(async_mode=threading) on the Werkzeug "
-        "threaded dev server (HTTP/1.1 keep-alive), one process; SQLAlchemy pool 10+10",
+        "server: `guichet serve`, one process: gevent's WSGI server with Flask-SocketIO in gevent mode "
+        "unless the benchmark says `--server threading` (Werkzeug's threaded server); SQLAlchemy pool 10+10",
         f"server python/packages: {server_py}",
     ]
 

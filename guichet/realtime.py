@@ -7,6 +7,9 @@ by one server process reaches clients connected to another.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -55,10 +58,48 @@ class Hub:
     ) -> None:
         self.sio = sio
         self.queue_figures = queue_figures
+        self._outbox: queue.Queue[list[Event]] | None = None
+        self._lock = threading.Lock()
 
     def publish(self, events: list[Event]) -> None:
+        """Under gevent, hand the events to one publisher greenlet (in order) and return at once.
+
+        The fan-out to 500 screens would otherwise run in the request that committed, and the counter
+        would wait for it. With threads (the test clients, `--server threading`) it runs right here.
+        """
+        if self.sio.async_mode != "gevent":
+            self._publish_now(events)
+            return
+        with self._lock:
+            if self._outbox is None:
+                self._outbox = queue.Queue()
+                self.sio.start_background_task(self._publisher, self._outbox)
+        self._outbox.put(events)
+
+    def wait_published(self, timeout: float) -> bool:
+        """Whether every event handed to the publisher has gone out, waiting up to `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while self._outbox is not None and self._outbox.unfinished_tasks:
+            if time.monotonic() > deadline:
+                return False
+            self.sio.sleep(0.01)
+        return True
+
+    def _publisher(self, outbox: queue.Queue[list[Event]]) -> None:
+        while True:
+            events = outbox.get()
+            try:
+                self._publish_now(events, between=lambda: self.sio.sleep(0))
+            except Exception:  # never reached (_publish_now logs), but the publisher must not die
+                log.exception("publisher")
+            finally:
+                outbox.task_done()
+
+    def _publish_now(self, events: list[Event], between: Callable[[], object] = lambda: None) -> None:
         figures: dict[tuple[int, str], dict[str, Any] | None] = {}  # once per service and batch
-        for ev in events:
+        for i, ev in enumerate(events):
+            if i:
+                between()  # the sockets' writers send the last event before the next one is prepared
             try:
                 payload = ev.payload
                 if ev.name == "queue_changed" and "service" in payload:

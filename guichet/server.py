@@ -5,9 +5,9 @@ about four OS threads per websocket, which does not hold 500 screens (docs/perfo
 works if it patched the standard library before anything else was imported: `guichet.entry` does that.
 
 Neither server writes access logs: request paths carry tracking tokens (`/t/<token>`), bearer secrets
-that let anyone follow a visitor's ticket. SIGTERM and SIGINT stop the server: it stops accepting, closes
-the websockets (screens reconnect by themselves), gives the HTTP requests in flight up to STOP_GRACE_S
-and ends with status 0.
+that let anyone follow a visitor's ticket. SIGTERM and SIGINT stop the server: it stops accepting, gives
+the HTTP requests in flight and the events they published up to STOP_GRACE_S each, drops the
+websockets (screens reconnect by themselves) and ends with status 0.
 """
 
 from __future__ import annotations
@@ -76,18 +76,21 @@ def _run_gevent(app: Flask, host: str, port: int) -> None:
     server.start()
     stopping.wait()
     server.close()  # no new connections
-    # Websockets never end by themselves: drop them, then give the HTTP requests in flight their grace
-    # period, and drop the idle keep-alive connections. Dropped, not closed with Engine.IO's CLOSE packet:
-    # a client told the server closed it on purpose may not come back (python-socketio does not), one
-    # whose connection drops always reconnects, to the next server.
+    # Requests in flight finish, and their events go out (to screens here, and through Redis to the
+    # other processes' screens, which stay connected and would otherwise miss a call).
+    requests.idle.wait(STOP_GRACE_S)
+    app.extensions["guichet_hub"].wait_published(STOP_GRACE_S)
+    # Then the websockets, which never end by themselves, and the idle keep-alive connections. Dropped,
+    # not closed with Engine.IO's CLOSE packet: a client told the server closed it on purpose may not
+    # come back (python-socketio does not), one whose connection drops reconnects, to the next server.
     for client in list(app.extensions["socketio"].server.eio.sockets.values()):
         client.close(wait=False, abort=True)
-    requests.idle.wait(STOP_GRACE_S)
     pool.kill(timeout=1)
 
 
 class _InFlight:
-    """WSGI wrapper counting the requests being answered (an idle keep-alive connection is not one)."""
+    """WSGI wrapper counting the requests being answered: not an idle keep-alive connection, nor
+    Socket.IO's transport (a websocket lasts all day, a long-poll up to the ping interval)."""
 
     def __init__(self, app: Any) -> None:
         from gevent.event import Event
@@ -98,6 +101,8 @@ class _InFlight:
         self.idle.set()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO", "").startswith("/socket.io/"):
+            return self.app(environ, start_response)
         self.count += 1
         self.idle.clear()
         try:

@@ -118,3 +118,47 @@ def test_deployments_on_different_channels_of_one_redis_do_not_hear_each_other(t
         app.extensions["guichet"].db.dispose()
     # One channel is one deployment: its processes hear each other. Another channel is never heard.
     assert got == {"a": [], "a2": ["from a"], "b": []}
+
+
+class SlowSocketIO:
+    """What the Hub uses of Flask-SocketIO under gevent, with threads standing in for greenlets."""
+
+    async_mode = "gevent"
+
+    def __init__(self) -> None:
+        self.emitted: list[tuple[str, str, str]] = []  # (event, what, room) on /display
+
+    def emit(self, name: str, payload: dict, to: str, namespace: str) -> None:
+        time.sleep(0.01)  # a fan-out to many screens takes time
+        if namespace == "/display":
+            self.emitted.append((name, payload.get("number") or payload.get("service", ""), to))
+
+    def start_background_task(self, target, *args):  # type: ignore[no-untyped-def]
+        import threading
+
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        thread.start()
+        return thread
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+def test_under_gevent_the_request_does_not_wait_for_the_fan_out_and_events_keep_their_order() -> None:
+    from guichet.realtime import Hub
+
+    sio = SlowSocketIO()
+    hub = Hub(sio, queue_figures=lambda _site, _code: {"waiting": 0, "estimated_wait_s": 0, "open": True})
+    started = time.monotonic()
+    for n in range(5):
+        hub.publish(
+            [Event("ticket_called", 1, {"number": f"A{n}"}), Event("queue_changed", 1, {"service": "CAF"})]
+        )
+    handed_over = time.monotonic() - started
+    assert hub.wait_published(10)
+    # 10 events, each emitted to several rooms at 10 ms an emit: the publisher took far longer.
+    assert handed_over < 0.05 and time.monotonic() - started > 0.2
+    site_wide = [(name, what) for name, what, room in sio.emitted if room == "site:1"]
+    assert site_wide == [
+        pair for n in range(5) for pair in (("ticket_called", f"A{n}"), ("queue_changed", "CAF"))
+    ]
