@@ -440,6 +440,7 @@ def _todays_appointments(s: Session, _events: list) -> list[tuple[str, str, str]
             Appointment.site_id == site.id,
             Appointment.starts_at >= now - timedelta(minutes=10),
             Appointment.status == "booked",
+            Appointment.channel == "import",
         )
     )
     rows = list(existing)
@@ -451,11 +452,23 @@ def _todays_appointments(s: Session, _events: list) -> list[tuple[str, str, str]
         for offset, code in ((0, "EXPERT_CAF"), (30, "EXPERT_IMPOTS")):
             service = s.scalar(select(Service).where(Service.site_id == site.id, Service.code == code))
             assert service is not None
+            expert_id = experts[code].id if experts[code] else None
+            at = min(start + timedelta(minutes=offset), last)
+            # Never on top of an appointment the expert already has (one checked in earlier, a booking).
+            while expert_id and s.scalar(
+                select(Appointment.id).where(
+                    Appointment.expert_id == expert_id,
+                    Appointment.starts_at == at,
+                    Appointment.status.in_(("booked", "checked_in")),
+                )
+            ):
+                at += timedelta(minutes=1)
             appt = Appointment(
                 site_id=site.id,
                 service_id=service.id,
-                expert_id=experts[code].id if experts[code] else None,
-                starts_at=min(start + timedelta(minutes=offset), last),
+                expert_id=expert_id,
+                channel="import",
+                starts_at=at,
                 duration_min=30,
                 code=new_booking_code(),
                 status="booked",

@@ -292,10 +292,12 @@ def _counter_for(s: Session, actor: Actor, counter_id: int, lock: bool) -> Count
 def check_counter_agent(actor: Actor, counter: Counter, now: datetime) -> None:
     """Only the agent sitting at a counter acts from it (managers may step in). A free counter is
     taken by the agent who uses it, so API clients need no separate sign-in to a counter."""
+    if actor.role in MANAGERS:
+        return  # managers step in at any counter without taking it from its agent
     if counter.agent_id is None:
         counter.agent_id = actor.user_id
         counter.status_changed_at = now
-    elif counter.agent_id != actor.user_id and actor.role not in MANAGERS:
+    elif counter.agent_id != actor.user_id:
         raise Forbidden("counter_of_other_agent", counter=counter.number)
 
 

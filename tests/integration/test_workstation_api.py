@@ -65,6 +65,17 @@ def test_a_manager_may_take_over_an_occupied_counter(client, world) -> None:
     assert took.status_code == 200 and took.json["agent"]["id"] == world.user_ids["manager"]
 
 
+def test_a_manager_calling_from_a_free_counter_does_not_take_it_from_the_agents(client, world) -> None:
+    issue(client, world)
+    t = call_next(client, world, 1, "manager")
+    assert t.status_code == 200
+    counters = {c["id"]: c for c in get(client, world, f"/sites/{world.slug}/counters").json["counters"]}
+    assert counters[world.counters[1]]["agent"] is None
+    assert act(client, world, t.json["id"], "start", "manager").status_code == 200
+    assert act(client, world, t.json["id"], "finish", "manager", outcome="resolved").status_code == 200
+    assert post(client, world, f"/counters/{world.counters[1]}/occupy").status_code == 200
+
+
 def test_pause_and_close_are_refused_while_a_ticket_is_held(client, world) -> None:
     t = serving(client, world)
     c1 = world.counters[1]
