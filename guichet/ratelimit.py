@@ -86,7 +86,7 @@ class Limiter:
 
 
 def client_key() -> str:
-    # Behind a reverse proxy, the app must trust its X-Forwarded-For (ProxyFix) for this to be per client.
+    # Behind a reverse proxy, GUICHET_PROXY_HOPS makes this the citizen's address (ProxyFix), not nginx's.
     return request.remote_addr or "unknown"
 
 

@@ -83,6 +83,9 @@ class Settings:
     # Overrides of the public endpoints' rate limits, e.g. "booking=10/60,slots=60/60"
     # (requests per window in seconds, per client address); see guichet/ratelimit.py.
     rate_limits: str = ""
+    # Reverse proxies in front (nginx: 1): their X-Forwarded-For/-Proto are trusted, so rate limits
+    # count per citizen rather than per proxy. 0 (direct): such headers are ignored (they could be forged).
+    proxy_hops: int = 0
 
     @property
     def production(self) -> bool:
@@ -143,4 +146,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         reminder_h=_int("GUICHET_REMINDER_H", get("GUICHET_REMINDER_H", "48"), 1),
         rate_limits=get("GUICHET_RATE_LIMITS", ""),
+        proxy_hops=_int("GUICHET_PROXY_HOPS", get("GUICHET_PROXY_HOPS", "0")),
     )

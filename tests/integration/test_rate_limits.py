@@ -57,3 +57,27 @@ def test_two_processes_share_their_counts_through_redis() -> None:
     first.hit("booking", bucket_key)
     with pytest.raises(RateLimited):
         second.hit("booking", bucket_key)
+
+
+def test_behind_a_proxy_limits_count_per_forwarded_address_and_are_not_spoofable_directly(tmp_path) -> None:
+    from guichet.models import Base
+
+    def client_for(**overrides):  # type: ignore[no-untyped-def]
+        app = create_app(
+            make_settings(f"sqlite:///{tmp_path}/p{len(overrides)}.db", rate_limits="slots=2/60", **overrides)
+        )
+        Base.metadata.create_all(app.extensions["guichet"].db.engine)
+        return app.test_client()
+
+    def codes(client, forwarded: str) -> list[int]:  # type: ignore[no-untyped-def]
+        return [
+            client.get("/api/v1/sites/nope/slots?motif=X", headers={"X-Forwarded-For": forwarded}).status_code
+            for _ in range(3)
+        ]
+
+    behind = client_for(proxy_hops=1)
+    assert codes(behind, "203.0.113.1") == [404, 404, 429]
+    assert codes(behind, "203.0.113.2") == [404, 404, 429]  # another citizen, another allowance
+    direct = client_for()
+    assert codes(direct, "203.0.113.1") == [404, 404, 429]
+    assert codes(direct, "203.0.113.9") == [429, 429, 429]  # a forged header changes nothing
