@@ -32,9 +32,12 @@ endif
 
 run: export GUICHET_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
+	@# A secret key kept across restarts, so sessions and the signed links of booking e-mails survive them.
+	@mkdir -p instance && test -s instance/secret_key || \
+	  $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))' > instance/secret_key
 	$(BIN)/guichet db upgrade
 	$(BIN)/guichet demo
-	$(BIN)/guichet serve --host $(HOST) --port $(PORT)
+	GUICHET_SECRET_KEY="$${GUICHET_SECRET_KEY:-$$(cat instance/secret_key)}" $(BIN)/guichet serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP) $(JS_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
