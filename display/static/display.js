@@ -115,7 +115,8 @@
   function durationText(minutes) {
     if (minutes < 60) return nbsp(fill(T.minutes, { m: minutes }));
     var h = Math.floor(minutes / 60), m = minutes % 60;
-    return nbsp(m ? fill(T.hours_minutes, { h: h, m: (m < 10 ? "0" : "") + m }) : fill(T.hours, { h: h }));
+    // Durations have their own words: "1 h 30 min" is not the clock time "1 h 30" in every language.
+    return nbsp(m ? fill(T.duration_hours_minutes, { h: h, m: (m < 10 ? "0" : "") + m }) : fill(T.duration_hours, { h: h }));
   }
   function waitText(seconds) {
     var minutes = (seconds || 0) / 60;

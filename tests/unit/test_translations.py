@@ -50,8 +50,15 @@ def messages(catalog: Catalog) -> list[Message]:
 
 
 def key(message: Message) -> str | tuple[str, ...]:
-    """A plural entry is identified by its singular and plural ids together."""
-    return tuple(message.id) if isinstance(message.id, (list, tuple)) else message.id
+    """A plural entry is identified by its singular and plural ids together; a pgettext entry by its
+    context too (the same French text may need two translations: a clock time and a duration)."""
+    ident = tuple(message.id) if isinstance(message.id, (list, tuple)) else message.id
+    context = message.context
+    if isinstance(context, bytes):  # babel's read_mo leaves the context undecoded
+        context = context.decode("utf-8")
+    if context:
+        return (context, *ident) if isinstance(ident, tuple) else f"{context}\x04{ident}"
+    return ident
 
 
 def forms(message: Message) -> list[str]:
