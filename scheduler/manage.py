@@ -6,6 +6,7 @@ through the booking service, and a wrong one gets the French "use the link from 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, get_flashed_messages, redirect, request, url_for
@@ -65,6 +66,21 @@ def _refused(appt: dict[str, Any], sig: str, exc: DomainError):
     return _manage_page(appt, sig, status_of(exc), alert=texts.error_message(exc.code, exc.params))
 
 
+def _signed_post(code: str, sig: str, action: Callable[[], object], done: str):
+    """A form of the manage page: check the link and the form, call the service, back to the page."""
+    appt = _appointment(code, sig)
+    if isinstance(appt, tuple):
+        return appt
+    if not form_ok():
+        return _manage_page(appt, sig, 403, alert=_("Le formulaire a expiré : réessayez."))
+    try:
+        action()
+    except DomainError as exc:
+        return _refused(appt, sig, exc)
+    flash(done)
+    return redirect(url_for(".manage", code=code, sig=sig), code=303)
+
+
 @bp.get("/rdv/gerer/<code>/<sig>/annuler")
 @public
 @limited("public_appointment")
@@ -83,17 +99,12 @@ def cancel_page(code: str, sig: str):
 @limited("public_appointment")
 @localized
 def cancel(code: str, sig: str):
-    appt = _appointment(code, sig)
-    if isinstance(appt, tuple):
-        return appt
-    if not form_ok():
-        return _manage_page(appt, sig, 403, alert=_("Le formulaire a expiré : réessayez."))
-    try:
-        booking.cancel(ctx(), code, sig)
-    except DomainError as exc:
-        return _refused(appt, sig, exc)
-    flash(_("Votre rendez-vous est annulé. Un e-mail vous le confirme."))
-    return redirect(url_for(".manage", code=code, sig=sig), code=303)
+    return _signed_post(
+        code,
+        sig,
+        lambda: booking.cancel(ctx(), code, sig),
+        _("Votre rendez-vous est annulé. Un e-mail vous le confirme."),
+    )
 
 
 @bp.post("/rdv/gerer/<code>/<sig>/attente")
@@ -101,22 +112,15 @@ def cancel(code: str, sig: str):
 @limited("public_appointment")
 @localized
 def waitlist(code: str, sig: str):
-    appt = _appointment(code, sig)
-    if isinstance(appt, tuple):
-        return appt
-    if not form_ok():
-        return _manage_page(appt, sig, 403, alert=_("Le formulaire a expiré : réessayez."))
-    try:
-        booking.join_waitlist(ctx(), code, sig)
-    except DomainError as exc:
-        return _refused(appt, sig, exc)
-    flash(
+    return _signed_post(
+        code,
+        sig,
+        lambda: booking.join_waitlist(ctx(), code, sig),
         _(
             "C'est noté : si un créneau plus tôt se libère, nous vous l'écrirons par e-mail. "
             "Votre rendez-vous actuel reste valable."
-        )
+        ),
     )
-    return redirect(url_for(".manage", code=code, sig=sig), code=303)
 
 
 def _move_selection(appt: dict[str, Any]) -> Selection | None:

@@ -535,12 +535,7 @@ def book(ctx: Context, req: BookingRequest, actor: Actor | None = None) -> dict[
 def get_appointment(ctx: Context, code: str) -> tuple[Appointment, Site, Place | None]:
     """An appointment by its code (the code is the citizen's secret: 8 characters of 31)."""
     with ctx.db.session() as s:
-        a = s.scalar(select(Appointment).where(Appointment.code == (code or "")[:16].upper()))
-        if a is None:
-            raise NotFound("booking_not_found")
-        site = s.get(Site, a.site_id)
-        place = s.get(Place, a.place_id) if a.place_id else None
-        assert site is not None
+        a, site, place, _motif = _load(s, code)
         s.expunge_all()
         return a, site, place
 
@@ -551,18 +546,6 @@ def purge_expired_holds(ctx: Context) -> int:
         return int(res or 0)
 
     return ctx.transact(work)
-
-
-__all__ = [
-    "BookingRequest",
-    "book",
-    "closed_days",
-    "find_slots",
-    "get_appointment",
-    "hold_slot",
-    "list_motifs",
-    "purge_expired_holds",
-]
 
 
 # --- the citizen's signed link: see, cancel, move, waitlist ----------------------------------------

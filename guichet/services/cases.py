@@ -183,7 +183,8 @@ def _served_service_ids(s: Session, user_id: int) -> set[int]:
     return set(s.scalars(select(UserService.service_id).where(UserService.user_id == user_id)))
 
 
-def _may_see(s: Session, actor: Actor, c: Case) -> bool:
+def _may_see(s: Session, actor: Actor, c: Case, served: set[int] | None = None) -> bool:
+    """`served`: the actor's services, when the caller already read them (a listing reads them once)."""
     if actor.site_id is not None and actor.site_id != c.site_id:
         return False
     if actor.role in MANAGERS:
@@ -192,7 +193,8 @@ def _may_see(s: Session, actor: Actor, c: Case) -> bool:
         return True
     if actor.role != "expert":
         return False
-    served = _served_service_ids(s, actor.id)
+    if served is None:
+        served = _served_service_ids(s, actor.id)
     for cs in c.services:
         if cs.expert_id == actor.user_id:
             return True
@@ -225,10 +227,11 @@ def list_cases(ctx: Context, actor: Actor, status: str = "open") -> list[dict[st
                 or_(CaseService.expert_id == actor.user_id, CaseService.expert_id.is_(None))
             )
             stmt = stmt.where(or_(Case.opened_by_id == actor.user_id, Case.id.in_(mine)))
+        served = _served_service_ids(s, actor.id) if actor.role == "expert" else set()
         rows = [
             c
             for c in s.scalars(stmt.order_by(Case.due_at, Case.id).limit(500)).all()
-            if _may_see(s, actor, c)
+            if _may_see(s, actor, c, served)
         ]
         numbers = _ticket_numbers(s, rows)
         out = [case_json(c, now, numbers.get(c.ticket_id or 0)) for c in rows]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..core.errors import DomainError
 from ..core.numbering import business_day
-from ..core.tickets import DEFAULT_OUTCOMES, HELD_STATES, Action, Source, State
+from ..core.tickets import DEFAULT_OUTCOMES, Action, Source, State
 from ..models import Counter, CounterService, Service, Site, Ticket, User, UserService
 from . import tickets
 from .context import Actor, Context, Event
@@ -30,17 +30,9 @@ def counter_event(counter: Counter) -> Event:
     return Event("counter_changed", counter.site_id, {"counter": counter.number, "status": counter.status})
 
 
-def _held_ticket(s: Session, counter: Counter) -> Ticket | None:
-    return s.scalar(
-        select(Ticket).where(
-            Ticket.counter_id == counter.id, Ticket.state.in_([st.value for st in HELD_STATES])
-        )
-    )
-
-
 def counter_json(s: Session, c: Counter) -> dict[str, Any]:
     agent = s.get(User, c.agent_id) if c.agent_id else None
-    held = _held_ticket(s, c)
+    held = tickets.held_ticket(s, c)
     return {
         "id": c.id,
         "number": c.number,
@@ -82,9 +74,7 @@ def _close(
     s: Session, ctx: Context, actor: Actor, counter: Counter, now: datetime, events: list[Event]
 ) -> None:
     """Close a counter: nobody sits there any more; tickets sent to it go back to their service's queue."""
-    held = _held_ticket(s, counter)
-    if held is not None:
-        raise DomainError("counter_busy", number=held.number, status=held.state)
+    tickets.check_counter_free(s, counter)
     _set_status(s, counter, "closed", now)
     counter.agent_id = None
     counter.priority_streak = 0
@@ -138,9 +128,8 @@ def set_status(ctx: Context, actor: Actor, counter_id: int, status: str) -> dict
         if status == "closed":
             _close(s, ctx, actor, counter, now, events)
         else:
-            held = _held_ticket(s, counter)
-            if status == "paused" and held is not None:
-                raise DomainError("counter_busy", number=held.number, status=held.state)
+            if status == "paused":
+                tickets.check_counter_free(s, counter)
             if counter.agent_id is None:
                 counter.agent_id = actor.user_id
             _set_status(s, counter, status, now)
@@ -158,9 +147,7 @@ def walk_in(ctx: Context, actor: Actor, counter_id: int, service_code: str) -> d
         now = ctx.clock()
         counter = tickets._counter_for(s, actor, counter_id, lock=True)
         tickets.check_counter_agent(actor, counter, now)
-        held = _held_ticket(s, counter)
-        if held is not None:
-            raise DomainError("counter_busy", number=held.number, status=held.state)
+        tickets.check_counter_free(s, counter)
         service = s.scalar(
             select(Service).where(Service.site_id == counter.site_id, Service.code == service_code)
         )
@@ -184,7 +171,7 @@ def current(ctx: Context, actor: Actor, counter_id: int) -> dict[str, Any]:
     tickets._require_staff(actor)
     with ctx.db.session() as s:
         counter = tickets._counter_for(s, actor, counter_id, lock=False)
-        held = _held_ticket(s, counter)
+        held = tickets.held_ticket(s, counter)
         return {"ticket": tickets.ticket_json(ctx, held, s=s) if held else None}
 
 

@@ -289,6 +289,22 @@ def _counter_for(s: Session, actor: Actor, counter_id: int, lock: bool) -> Count
     return counter
 
 
+def held_ticket(s: Session, counter: Counter) -> Ticket | None:
+    """The ticket a counter is calling or serving, if any (at most one)."""
+    return s.scalar(
+        select(Ticket).where(
+            Ticket.counter_id == counter.id, Ticket.state.in_([st.value for st in HELD_STATES])
+        )
+    )
+
+
+def check_counter_free(s: Session, counter: Counter) -> None:
+    """One ticket at a time per counter: refuse while it holds one."""
+    busy = held_ticket(s, counter)
+    if busy is not None:
+        raise DomainError("counter_busy", number=busy.number, status=busy.state)
+
+
 def check_counter_agent(actor: Actor, counter: Counter, now: datetime) -> None:
     """Only the agent sitting at a counter acts from it (managers may step in). A free counter is
     taken by the agent who uses it, so API clients need no separate sign-in to a counter."""
@@ -322,13 +338,7 @@ def call_next(ctx: Context, actor: Actor, counter_id: int) -> dict[str, Any] | N
     def work(s: Session, events: list[Event]) -> dict[str, Any] | None:
         now = ctx.clock()
         counter = _counter_for(s, actor, counter_id, lock=True)
-        busy = s.scalar(
-            select(Ticket).where(
-                Ticket.counter_id == counter.id, Ticket.state.in_([st.value for st in HELD_STATES])
-            )
-        )
-        if busy is not None:
-            raise DomainError("counter_busy", number=busy.number, status=busy.state)
+        check_counter_free(s, counter)
         check_counter_agent(actor, counter, now)
         rules = site_rules(ctx, counter.site)
         weights = {link.service_id: link.weight for link in counter.service_links}
@@ -483,13 +493,7 @@ def act(
         elif act_ == Action.RESUME:
             counter = _counter_for(s, actor, int(params.get("counter") or 0), lock=True)
             check_counter_agent(actor, counter, now)
-            busy = s.scalar(
-                select(Ticket).where(
-                    Ticket.counter_id == counter.id, Ticket.state.in_([st.value for st in HELD_STATES])
-                )
-            )
-            if busy is not None:
-                raise DomainError("counter_busy", number=busy.number, status=busy.state)
+            check_counter_free(s, counter)
             _open(counter, now)
             _transition(s, t, act_, actor, now, counter=counter)
         else:

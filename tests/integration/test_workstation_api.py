@@ -92,7 +92,7 @@ def test_pause_and_close_are_refused_while_a_ticket_is_held(client, world) -> No
 
 
 def test_closing_a_counter_releases_tickets_sent_to_it_to_the_others(client, world, ctx) -> None:
-    c1, c2 = world.counters[1], world.counters[2]
+    c2 = world.counters[2]
     assert post(client, world, f"/counters/{c2}/occupy", "agent2").status_code == 200
     t = serving(client, world)
     moved = act(client, world, t["id"], "transfer", counter=c2)
@@ -109,7 +109,6 @@ def test_closing_a_counter_releases_tickets_sent_to_it_to_the_others(client, wor
     with ctx.db.session() as s:
         actions = list(s.scalars(select(TicketEvent.action).where(TicketEvent.ticket_id == moved.json["id"])))
     assert actions == ["transfer_in", "release", "call"]
-    assert c1 != c2
 
 
 def test_a_walk_in_without_ticket_is_numbered_and_served_at_once_never_announced(
@@ -178,7 +177,7 @@ def test_transfer_placed_first_goes_before_older_walk_ins(client, world, ctx) ->
     clock["now"] += timedelta(minutes=5)
     t = serving(client, world)  # the oldest of the queue is called first
     assert t["id"] == waiting[0]["id"]
-    late = issue(client, world)
+    issue(client, world)  # a newer walk-in
     moved = act(client, world, t["id"], "transfer", service="CAF", placement="first")
     assert moved.status_code == 200 and moved.json["placed_first"] is True
     assert call_next(client, world, 2, "agent2").json["id"] == moved.json["id"]
@@ -188,7 +187,6 @@ def test_transfer_placed_first_goes_before_older_walk_ins(client, world, ctx) ->
     assert back.status_code == 200 and back.json["placed_first"] is False
     bad = act(client, world, waiting[1]["id"], "transfer", service="CAF", placement="last")
     assert bad.status_code == 422
-    assert late["id"] != moved.json["id"]
 
 
 def test_an_agent_restricted_to_some_services_calls_only_those(client, world) -> None:
@@ -205,7 +203,9 @@ def test_an_agent_restricted_to_some_services_calls_only_those(client, world) ->
     # An agent may not change the rules.
     refused = client.put(f"/api/v1/users/{uid}/services", json={"services": []}, headers=world.auth("agent"))
     assert refused.status_code == 403
-    assert caf["id"] != cpam["id"]
+    # The older CAF ticket was passed over, and stays for a colleague who serves CAF.
+    agent2 = call_next(client, world, 2, "agent2")
+    assert agent2.status_code == 200 and agent2.json["id"] == caf["id"]
 
 
 def test_managers_set_a_counters_services_and_weights(client, world) -> None:
