@@ -43,7 +43,7 @@ test: $(STAMP) $(JS_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check guichet tests bench kiosk display counters scheduler printer
+	$(BIN)/ruff check guichet api tests bench kiosk display counters admin scheduler tracking printer
 	$(BIN)/mypy
 
 bench: $(STAMP)

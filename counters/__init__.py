@@ -1,4 +1,5 @@
-"""Counter workstation pages: agents (/counter), level-2 experts (/expert), managers (/admin/staff).
+"""Counter workstation: agents (/counter) and level-2 experts (/expert), and the /counter Socket.IO
+namespace their pages listen to.
 
 Every action goes through the REST API (guichet.api), which calls the same services as everything
 else: the pages hold no business rule. See docs/contracts/counter.md.
@@ -15,7 +16,7 @@ bp = Blueprint(
 )
 
 # The view modules register their routes on `bp`.
-from . import admin_views, expert_views  # noqa
-from . import views  # noqa: E402,F401
+from . import expert_views, views  # noqa: E402,F401
+from .socket import CounterNamespace  # noqa: E402
 
-__all__ = ["bp"]
+__all__ = ["CounterNamespace", "bp"]

@@ -3,34 +3,16 @@ of docs/contracts/counter.md with the session cookie and the CSRF token rendered
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
-from guichet.api.auth import actor, csrf_token, current_actor, requires
+from guichet.core.roles import MANAGERS, STAFF
+from guichet.web.auth import actor, requires, sign_in_first
+from guichet.web.csrf import csrf_token
 
 from . import bp
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-STAFF = ("agent", "expert", "manager", "admin")
-
-
-def sign_in_first(view: F) -> F:
-    """A browser opening a staff page without a session goes to the sign-in form, then comes back;
-    scripts and API clients (no HTML in Accept) keep the plain 401 of @requires."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if current_actor() is None and request.method == "GET" and request.accept_mimetypes.accept_html:
-            target = request.full_path if request.query_string else request.path
-            return redirect(url_for("staff.login_form", next=target))
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def client_texts() -> dict[str, str]:
@@ -139,7 +121,7 @@ def client_texts() -> dict[str, str]:
 @bp.get("/counter")
 @sign_in_first
 @requires(*STAFF)
-def counter_page():
+def counter_page() -> Any:
     a = actor()
     # An account of every site (admin) says which site it works at; others work at their own.
     site = (request.args.get("site") or "")[:64] if a.site_id is None else ""
@@ -148,8 +130,8 @@ def counter_page():
         "user_id": a.id,
         "role": a.role,
         "site": site or None,
-        "login_url": url_for("staff.login_form", next=request.path),
-        "manager": a.role in ("manager", "admin"),
+        "login_url": url_for("pages.login_form", next=request.path),
+        "manager": a.role in MANAGERS,
     }
     return render_template(
         "counters/counter.html", data=data, texts=client_texts(), csrf=data["csrf"], staff_role=a.role

@@ -1,12 +1,16 @@
-"""The display page. Its data arrive over Socket.IO (guichet/display_socket.py), never by polling."""
+"""The display page. Its data arrive over Socket.IO (display/socket.py), never by polling."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, render_template
 
-from guichet.api.auth import actor, ctx, requires
+from guichet.core.roles import DISPLAY_USERS
 from guichet.services import accounts, sites
-from guichet.services.errors import Forbidden
+from guichet.services.guards import check_site
+from guichet.web.auth import actor, ctx, requires
+from guichet.web.i18n import LANGUAGES
 
 bp = Blueprint(
     "display",
@@ -16,19 +20,16 @@ bp = Blueprint(
     static_url_path="/display/static",
 )
 
-DISPLAY_ROLES = ("display", "agent", "expert", "manager", "admin")
-ANNOUNCE_LANGUAGES = ("fr", "en", "ar", "es", "pt")
 
 
 @bp.get("/display/<slug>")
-@requires(*DISPLAY_ROLES)
-def page(slug: str):
+@requires(*DISPLAY_USERS)
+def page(slug: str) -> Any:
     listing = sites.list_services(ctx(), slug)
     a = actor()
-    if a.site_id is not None and listing["site"]["id"] != a.site_id:
-        raise Forbidden("other_site")
+    check_site(a, listing["site"]["id"])
     config = accounts.device_config(ctx(), a.id) if a.kind == "device" else {}
-    languages = [lang for lang in config.get("languages", ["fr"]) if lang in ANNOUNCE_LANGUAGES] or ["fr"]
+    languages = [lang for lang in config.get("languages", ["fr"]) if lang in LANGUAGES] or ["fr"]
     data = {
         "site": slug,
         "lang": "fr",

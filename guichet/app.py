@@ -5,32 +5,17 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-from flask import Flask, request
+from flask import Flask
 from flask_babel import Babel, get_locale
 from flask_socketio import SocketIO
 
 from .concurrency import gevent_patched
 from .db import Database
-from .ratelimit import Limiter, parse_limits
-from .realtime import Hub
+from .realtime import COUNTER_NAMESPACE, DISPLAY_NAMESPACE, TRACK_NAMESPACE, Hub
 from .services import display as display_service
 from .services.context import Context
 from .settings import Settings, load_settings
-
-LANGUAGES = ("fr", "en", "ar", "es", "pt")
-RTL_LANGUAGES = {"ar"}
-
-
-def _locale() -> str:
-    """An explicit ?lang= first; kiosks are French unless the visitor picks a language."""
-    if not request:
-        return "fr"
-    asked = request.args.get("lang")
-    if asked in LANGUAGES:
-        return asked
-    if request.path.startswith(("/kiosk/", "/display/")):
-        return "fr"  # public screens: French unless asked, whatever the browser's own language
-    return request.accept_languages.best_match(LANGUAGES, default="fr")
+from .web.i18n import RTL, request_locale
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -38,7 +23,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Request lines carry tracking tokens (bearer secrets of a ticket's status): keep them out of logs.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    app = Flask(__name__, instance_relative_config=False)
+    # The shared web toolkit's templates (base layouts, errors) and static files (toolkit, vendored).
+    app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
     app.config.update(
         SECRET_KEY=settings.secret_key,
         JSON_SORT_KEYS=False,
@@ -56,7 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    Babel(app, locale_selector=_locale)
+    Babel(app, locale_selector=request_locale)
 
     db = Database(settings.database_url, pool_size=settings.db_pool_size, echo=settings.sql_echo)
     # One Socket.IO server per app (Flask-SocketIO keeps options such as the message queue
@@ -77,34 +63,35 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["guichet"] = ctx
     app.extensions["guichet_hub"] = hub
 
-    from .counter_socket import register as register_counter
-    from .display_socket import register as register_display
-    from .tracking import register as register_tracking
-
-    register_tracking(socketio)
-    register_display(socketio)
-    register_counter(socketio)
-
-    from counters import bp as counters_bp
-    from display import bp as display_bp
-    from kiosk import bp as kiosk_bp
+    import admin
+    import api
+    import counters
+    import display
+    import kiosk
+    import scheduler
+    import tracking
     from printer import Spooler
-    from scheduler import bp as scheduler_bp
 
-    from .api import bp as api_bp
-    from .api.errors import register_error_handlers
-    from .enrolment import bp as enrolment_bp
-    from .pages import bp as pages_bp
-    from .staff_pages import bp as staff_bp
+    from .web.errors import register_error_handlers
+    from .web.pages import bp as pages_bp
+    from .web.ratelimit import Limiter, parse_limits
 
-    app.register_blueprint(api_bp)
-    app.register_blueprint(pages_bp)
-    app.register_blueprint(enrolment_bp)
-    app.register_blueprint(kiosk_bp)
-    app.register_blueprint(display_bp)
-    app.register_blueprint(staff_bp)
-    app.register_blueprint(counters_bp)
-    app.register_blueprint(scheduler_bp)
+    # Each feature package brings its pages and endpoints (a blueprint) and its Socket.IO namespace.
+    for blueprint in (
+        api.bp,
+        pages_bp,
+        kiosk.bp,
+        display.bp,
+        counters.bp,
+        admin.bp,
+        scheduler.bp,
+        tracking.bp,
+    ):
+        app.register_blueprint(blueprint)
+    socketio.on_namespace(tracking.TrackNamespace(TRACK_NAMESPACE))
+    socketio.on_namespace(display.DisplayNamespace(DISPLAY_NAMESPACE))
+    socketio.on_namespace(counters.CounterNamespace(COUNTER_NAMESPACE))
+
     app.extensions["guichet_spooler"] = Spooler()
     # Per-address limits on public booking endpoints (shared through Redis when configured).
     app.extensions["guichet_limiter"] = Limiter(settings.redis_url, parse_limits(settings.rate_limits))
@@ -114,6 +101,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     def page_language() -> dict[str, object]:
         # Every page declares its language and direction (Arabic is right to left).
         lang = str(get_locale() or "fr")
-        return {"page_lang": lang, "page_rtl": lang in RTL_LANGUAGES}
+        return {"page_lang": lang, "page_rtl": lang in RTL}
 
     return app

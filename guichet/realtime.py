@@ -19,12 +19,15 @@ from .services.context import Event
 
 log = logging.getLogger(__name__)
 
-# Namespaces that hear about a site's queue; each feature package registers its own handlers.
+# Namespaces the Hub emits to; each feature package brings the handlers of its own
+# (display/socket.py, counters/socket.py, tracking/socket.py).
 DISPLAY_NAMESPACE = "/display"
-SITE_NAMESPACES = (DISPLAY_NAMESPACE, "/counter")
+COUNTER_NAMESPACE = "/counter"
+TRACK_NAMESPACE = "/track"
+# Namespaces that hear about a site's queue.
+SITE_NAMESPACES = (DISPLAY_NAMESPACE, COUNTER_NAMESPACE)
 # Workstation news: counters and cases concern staff, never the waiting-room screens.
 PRIVATE_EVENTS = frozenset({"ticket_changed", "counter_changed", "case_changed"})
-TRACK_NAMESPACE = "/track"
 
 
 def site_room(site_id: int) -> str:

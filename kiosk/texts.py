@@ -14,10 +14,8 @@ from flask_babel import gettext as _
 from qrcode.image.svg import SvgPathImage
 
 from guichet.core.estimate import wait_range_minutes
+from guichet.web.i18n import RTL
 from printer import TicketPrint
-
-LANGUAGES = {"fr": "Français", "en": "English", "ar": "العربية", "es": "Español", "pt": "Português"}
-RTL = {"ar"}
 
 # Category code -> icon name; the words come from category_label().
 ICONS = {
@@ -94,10 +92,6 @@ def next_opening_text(iso: str | None, timezone: str) -> str:
     moment = datetime.fromisoformat(iso).astimezone(ZoneInfo(timezone))
     day = format_date(moment, "EEEE d MMMM", locale=get_locale())
     return _("Ouvre %(day)s à %(time)s", day=day, time=format_time(moment, "HH:mm", locale=get_locale()))
-
-
-def in_language(lang: str):  # type: ignore[no-untyped-def]
-    return force_locale(lang if lang in LANGUAGES else "fr")
 
 
 def ticket_print(ticket: dict[str, Any], service_label: str, site: dict[str, Any], lang: str) -> TicketPrint:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template, request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from guichet.api.auth import DEVICE_COOKIE, actor, ctx, device_csrf_token, requires
-from guichet.api.errors import InvalidJson
-from guichet.core.errors import DomainError
+from guichet.core.errors import DomainError, NotFound
+from guichet.core.roles import KIOSK_USERS
 from guichet.services import checkin, printing, sites, tickets
-from guichet.services.errors import Forbidden, NotFound
+from guichet.services.guards import check_site
+from guichet.web.auth import DEVICE_COOKIE, actor, ctx, requires
+from guichet.web.bodies import Body, parse
+from guichet.web.csrf import device_csrf_token
+from guichet.web.i18n import LANGUAGES, RTL, in_language, language_or_french
 
 from . import texts
 
@@ -19,7 +22,6 @@ bp = Blueprint(
     "kiosk", __name__, template_folder="templates", static_folder="static", static_url_path="/kiosk/static"
 )
 
-KIOSK_ROLES = ("kiosk", "agent", "expert", "manager", "admin")
 # The CMI priority is the law (CASF L241-3); other categories are the site's choice (settings).
 DEFAULT_PRIORITY_REASONS = ("cmi", "pregnancy")
 
@@ -29,15 +31,13 @@ def _priority_reasons(state: dict[str, Any]) -> tuple[str, ...]:
     return reasons if "cmi" in reasons else ("cmi", *reasons)
 
 
-class IssueBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class IssueBody(Body):
     service: str = Field(min_length=1, max_length=32)
     priority_reason: str | None = Field(None, max_length=32)
     lang: str = Field("fr", max_length=5)
 
 
-class CheckinBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class CheckinBody(Body):
     code: str = Field(min_length=1, max_length=300)
     lang: str = Field("fr", max_length=5)
 
@@ -46,33 +46,20 @@ def spooler() -> Any:
     return current_app.extensions["guichet_spooler"]
 
 
-def _lang(value: str | None) -> str:
-    return value if value in texts.LANGUAGES else "fr"
-
-
-def _body(model: type[BaseModel]) -> Any:
-    raw = request.get_json(silent=True)
-    if not isinstance(raw, dict):
-        raise InvalidJson()
-    return model.model_validate(raw)
-
-
 def _check_site(slug: str) -> dict[str, Any]:
     state = sites.list_services(ctx(), slug, include_inactive=True, level=1)
-    a = actor()
-    if a.site_id is not None and state["site"]["id"] != a.site_id:
-        raise Forbidden("other_site")
+    check_site(actor(), state["site"]["id"])
     return state
 
 
 @bp.get("/kiosk/<slug>")
-@requires(*KIOSK_ROLES)
+@requires(*KIOSK_USERS)
 def page(slug: str):
-    lang = _lang(request.args.get("lang"))
+    lang = language_or_french(request.args.get("lang"))
     state = _check_site(slug)
     settings = ctx().settings
     site = state["site"]
-    with texts.in_language(lang):
+    with in_language(lang):
         categories: dict[str, dict[str, Any]] = {}
         for sv in state["services"]:
             cat = categories.setdefault(
@@ -104,8 +91,8 @@ def page(slug: str):
         return render_template(
             "kiosk/page.html",
             lang=lang,
-            rtl=lang in texts.RTL,
-            languages=texts.LANGUAGES,
+            rtl=lang in RTL,
+            languages=LANGUAGES,
             site=site,
             categories=list(categories.values()),
             priority=priority,
@@ -118,7 +105,7 @@ def page(slug: str):
 def _ticket_response(ticket: dict[str, Any], lang: str, state: dict[str, Any], extra: dict[str, Any]):
     site = state["site"]
     labels = {sv["code"]: sv["labels"].get(lang) or sv["label"] for sv in state["services"]}
-    with texts.in_language(lang):
+    with in_language(lang):
         label = labels.get(ticket["service"], ticket["service_label"])
         job = printing.submit(ctx(), spooler(), actor(), texts.ticket_print(ticket, label, site, lang))
         body = {
@@ -138,9 +125,9 @@ def _ticket_response(ticket: dict[str, Any], lang: str, state: dict[str, Any], e
 
 
 @bp.post("/kiosk/<slug>/tickets")
-@requires(*KIOSK_ROLES)
+@requires(*KIOSK_USERS)
 def issue(slug: str):
-    body = _body(IssueBody)
+    body = parse(IssueBody)
     state = _check_site(slug)
     service = next((s for s in state["services"] if s["code"] == body.service), None)
     if service is None:
@@ -153,25 +140,25 @@ def issue(slug: str):
     ticket = tickets.issue_ticket(
         ctx(), actor(), slug, body.service, priority=reason is not None, priority_reason=reason
     )
-    return _ticket_response(ticket, _lang(body.lang), state, {})
+    return _ticket_response(ticket, language_or_french(body.lang), state, {})
 
 
 @bp.post("/kiosk/<slug>/checkin")
-@requires(*KIOSK_ROLES)
+@requires(*KIOSK_USERS)
 def check_in(slug: str):
-    body = _body(CheckinBody)
+    body = parse(CheckinBody)
     _check_site(slug)
     result = checkin.check_in(ctx(), actor(), slug, body.code)
     ticket = result["ticket"]
     # Appointment services are level 2: look their labels up among every service of the site.
     full = sites.list_services(ctx(), slug, include_inactive=True)
     return _ticket_response(
-        ticket, _lang(body.lang), full, {"late": result["late"], "again": result["again"]}
+        ticket, language_or_french(body.lang), full, {"late": result["late"], "again": result["again"]}
     )
 
 
 @bp.get("/kiosk/<slug>/print-jobs/<job_id>")
-@requires(*KIOSK_ROLES)
+@requires(*KIOSK_USERS)
 def print_job(slug: str, job_id: str):
     status = printing.job_status(ctx(), spooler(), actor(), job_id)
     if status is None:

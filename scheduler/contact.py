@@ -9,26 +9,27 @@ from typing import Any
 from flask import redirect, request, url_for
 from flask_babel import gettext as _
 
-from guichet.api.auth import ctx, public
 from guichet.core.errors import DomainError
-from guichet.ratelimit import limited
 from guichet.services import booking
+from guichet.services.guards import is_staff
+from guichet.web.auth import ctx, public
+from guichet.web.csrf import form_token_ok
+from guichet.web.errors import http_status
+from guichet.web.ratelimit import limited
 
 from . import selection, texts
 from .rendering import (
     error_page,
     forget_hold,
-    form_ok,
     held_slot,
     hold_key,
-    is_staff,
     localized,
     page,
     poster,
     viewer,
 )
 from .selection import Selection
-from .views import bp, common, expired_form, selection_or_error, status_of
+from .views import bp, common, expired_form, selection_or_error
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^[0-9 +().-]{6,32}$")
@@ -135,7 +136,7 @@ FIELD_OF_ERROR = {
 @limited("booking")
 @localized
 def book(site: str):
-    if not form_ok():
+    if not form_token_ok():
         return expired_form(site)
     who = poster()
     sel = selection_or_error(site, request.form, who)
@@ -171,13 +172,13 @@ def book(site: str):
         message = texts.error_message(exc.code, exc.params)
         if exc.code in FIELD_OF_ERROR:
             errors = {FIELD_OF_ERROR[exc.code]: message}
-            return _contact(sel, who, start, status_of(exc), values=values, errors=errors)
+            return _contact(sel, who, start, http_status(exc), values=values, errors=errors)
         proposals = exc.params.get("next") if exc.code == "slot_taken" else None
         return _contact(
             sel,
             who,
             start,
-            status_of(exc),
+            http_status(exc),
             values=values,
             alert=message,
             proposals=selection.slot_choices(list(proposals or []), sel.asks_place),
@@ -195,7 +196,7 @@ def confirmation(code: str, sig: str):
     try:
         appt = booking.view_appointment(ctx(), code, sig)
     except DomainError as exc:
-        return error_page(status_of(exc), texts.error_message(exc.code, exc.params))
+        return error_page(http_status(exc), texts.error_message(exc.code, exc.params))
     view = texts.appointment_view(appt)
     who = viewer()
     return page(

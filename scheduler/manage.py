@@ -12,23 +12,25 @@ from typing import Any
 from flask import flash, get_flashed_messages, redirect, request, url_for
 from flask_babel import gettext as _
 
-from guichet.api.auth import ctx, public
-from guichet.core.errors import DomainError
-from guichet.ratelimit import limited
+from guichet.core.errors import DomainError, NotFound
 from guichet.services import booking
-from guichet.services.errors import NotFound
+from guichet.services.guards import is_staff
+from guichet.web.auth import ctx, public
+from guichet.web.csrf import form_token_ok
+from guichet.web.errors import http_status
+from guichet.web.ratelimit import limited
 
 from . import selection, texts
-from .rendering import error_page, form_ok, is_staff, localized, page, viewer
+from .rendering import error_page, localized, page, viewer
 from .selection import BadInput, Selection
-from .views import bp, status_of
+from .views import bp
 
 
 def _appointment(code: str, sig: str) -> dict[str, Any] | tuple[str, int]:
     try:
         return booking.view_appointment(ctx(), code, sig)
     except DomainError as exc:
-        return error_page(status_of(exc), texts.error_message(exc.code, exc.params))
+        return error_page(http_status(exc), texts.error_message(exc.code, exc.params))
 
 
 def _manage_page(appt: dict[str, Any], sig: str, status: int = 200, alert: str | None = None):
@@ -63,7 +65,7 @@ def manage(code: str, sig: str):
 
 def _refused(appt: dict[str, Any], sig: str, exc: DomainError):
     """A change the service refused (too late, already cancelled): the manage page says why."""
-    return _manage_page(appt, sig, status_of(exc), alert=texts.error_message(exc.code, exc.params))
+    return _manage_page(appt, sig, http_status(exc), alert=texts.error_message(exc.code, exc.params))
 
 
 def _signed_post(code: str, sig: str, action: Callable[[], object], done: str):
@@ -71,7 +73,7 @@ def _signed_post(code: str, sig: str, action: Callable[[], object], done: str):
     appt = _appointment(code, sig)
     if isinstance(appt, tuple):
         return appt
-    if not form_ok():
+    if not form_token_ok():
         return _manage_page(appt, sig, 403, alert=_("Le formulaire a expiré : réessayez."))
     try:
         action()
@@ -220,7 +222,7 @@ def move(code: str, sig: str):
     appt = _appointment(code, sig)
     if isinstance(appt, tuple):
         return appt
-    if not form_ok():
+    if not form_token_ok():
         return _manage_page(appt, sig, 403, alert=_("Le formulaire a expiré : réessayez."))
     chosen = selection.parse_slot(request.form.get("slot"))
     if chosen is None:

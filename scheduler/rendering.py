@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import render_template, request, session
-from flask_babel import force_locale
 
-from guichet.api.auth import csrf_token, ctx, current_actor
 from guichet.services import accounts
 from guichet.services.context import Actor
+from guichet.web.auth import ctx, current_actor
+from guichet.web.csrf import csrf_token
+from guichet.web.i18n import in_language
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-LANGUAGES = ("fr", "en", "ar", "es", "pt")
-STAFF = ("agent", "expert", "manager", "admin")
 
 
 def localized(view: F) -> F:
@@ -27,8 +25,7 @@ def localized(view: F) -> F:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        lang = request.args.get("lang")
-        with force_locale(lang if lang in LANGUAGES else "fr"):
+        with in_language(request.args.get("lang")):
             return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -47,26 +44,15 @@ def viewer() -> Actor | None:
     return current_actor()
 
 
-def form_ok() -> bool:
-    """The form carries the session's CSRF token (the pages are public, the session is the citizen's)."""
-    sent = request.form.get("csrf", "")
-    expected = session.get("csrf", "")
-    return bool(sent) and bool(expected) and hmac.compare_digest(sent, expected)
-
-
 def poster() -> Actor | None:
-    """Who posts a form already checked by form_ok(): the session's agent, if any.
+    """Who posts a form already checked by form_token_ok(): the session's agent, if any.
 
     current_actor() expects the X-CSRF-Token header of fetch() calls; a plain form carries the same
-    token as a field, checked by form_ok() before this is called."""
+    token as a field, checked by form_token_ok() before this is called."""
     user_id = session.get("user_id")
     if not user_id:
         return None
     return accounts.actor_for_user(ctx(), int(user_id))
-
-
-def is_staff(actor: Actor | None) -> bool:
-    return actor is not None and actor.is_user and actor.role in STAFF
 
 
 # Holds live in the session (never in a URL): "site|motif|start|place|persons" -> {hold, expires_at}.

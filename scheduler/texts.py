@@ -11,7 +11,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from qrcode.image.svg import SvgPathImage
 
-from guichet.api.errors import messages
+from guichet.web.messages import messages
 
 
 def _locale() -> str:

@@ -14,14 +14,16 @@ from typing import Any
 from flask import Blueprint, redirect, request, url_for
 from flask_babel import gettext as _
 
-from guichet.api.auth import ctx, public
-from guichet.core.errors import DomainError
-from guichet.ratelimit import limited
+from guichet.core.errors import DomainError, NotFound
 from guichet.services import booking
-from guichet.services.errors import Forbidden, Invalid, NotFound
+from guichet.services.guards import is_staff
+from guichet.web.auth import ctx, public
+from guichet.web.csrf import form_token_ok
+from guichet.web.errors import http_status
+from guichet.web.ratelimit import limited
 
 from . import selection, texts
-from .rendering import error_page, form_ok, hold_key, is_staff, localized, page, poster, remember_hold, viewer
+from .rendering import error_page, hold_key, localized, page, poster, remember_hold, viewer
 from .selection import BadInput, Selection
 
 bp = Blueprint(
@@ -31,16 +33,6 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/scheduler/static",
 )
-
-
-def status_of(exc: DomainError) -> int:
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, Forbidden):
-        return 403
-    if isinstance(exc, Invalid):
-        return 400
-    return 409
 
 
 def _unknown_site():
@@ -226,7 +218,7 @@ def _slots(
 @localized
 def hold(site: str):
     """Keep the chosen slot for the citizen while they fill in the contact form."""
-    if not form_ok():
+    if not form_token_ok():
         return expired_form(site)
     who = poster()
     sel = selection_or_error(site, request.form, who)
@@ -257,7 +249,7 @@ def hold(site: str):
     except DomainError as exc:
         if exc.code != "slot_taken":
             return error_page(
-                status_of(exc),
+                http_status(exc),
                 texts.error_message(exc.code, exc.params),
                 url_for(".book_page", site=site, **sel.params()),
                 _("Choisir un autre créneau"),

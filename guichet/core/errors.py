@@ -1,4 +1,8 @@
-"""Domain errors: a machine-readable code plus parameters; the web layer words them."""
+"""Domain errors: a machine-readable code plus parameters; the web layer words them.
+
+The class says how a door answers: `NotFound` 404, `Forbidden` 403, `Invalid` 400, any other
+`DomainError` (a rule refused the operation) 409.
+"""
 
 from __future__ import annotations
 
@@ -18,3 +22,21 @@ class InvalidTransition(DomainError):
     """The ticket's current state does not allow the requested action."""
 
     code = "invalid_transition"
+
+
+class NotFound(DomainError):
+    """The thing named does not exist, or not for this caller (answered 404)."""
+
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this (answered 403)."""
+
+    code = "forbidden"
+
+
+class Invalid(DomainError):
+    """The request is malformed or names something unusable (answered 400/422)."""
+
+    code = "invalid"

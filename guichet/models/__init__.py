@@ -14,7 +14,7 @@ from .booking import (
 )
 from .cases import CASE_STATUSES, Case, CaseService
 from .sites import Counter, CounterService, OpeningException, OpeningHours, Partner, Service, Site
-from .staff import DEVICE_KINDS, ROLES, AccessToken, Device, EnrollmentCode, User, UserService
+from .staff import AccessToken, Device, EnrollmentCode, User, UserService
 from .tickets import Ticket, TicketEvent, TicketSequence
 
 __all__ = [
@@ -30,8 +30,6 @@ __all__ = [
     "APPOINTMENT_STATUSES",
     "Appointment",
     "EnrollmentCode",
-    "DEVICE_KINDS",
-    "ROLES",
     "AccessToken",
     "Base",
     "CASE_STATUSES",

@@ -10,9 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
 
-ROLES = ("agent", "expert", "manager", "admin")
-DEVICE_KINDS = ("kiosk", "display")
-
 
 class User(Base):
     __tablename__ = "users"

@@ -11,9 +11,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import ROLES, AccessToken, Device, Site, User
+from ..core.errors import Invalid, NotFound
+from ..core.roles import ROLES
+from ..models import AccessToken, Device, Site, User
 from .context import Actor, Context
-from .errors import Invalid, NotFound
+from .guards import site_by_slug
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "gch_"
@@ -33,13 +35,6 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _site(session: Session, slug: str) -> Site:
-    site = session.scalar(select(Site).where(Site.slug == slug))
-    if site is None:
-        raise NotFound("site_not_found", site=slug)
-    return site
-
-
 def add_user(
     ctx: Context,
     username: str,
@@ -56,7 +51,7 @@ def add_user(
     def work(s: Session, _events: list) -> int:
         if s.scalar(select(User.id).where(User.username == username)) is not None:
             raise Invalid("username_taken", username=username)
-        site_id = _site(s, site_slug).id if site_slug else None
+        site_id = site_by_slug(s, site_slug).id if site_slug else None
         user = User(
             username=username,
             display_name=display_name or username,
@@ -123,7 +118,7 @@ def create_token(
         elif kind in ("kiosk", "display"):
             if not site_slug or not device_name:
                 raise Invalid("site_and_device_required")
-            site = _site(s, site_slug)
+            site = site_by_slug(s, site_slug)
             device = s.scalar(
                 select(Device).where(
                     Device.site_id == site.id, Device.kind == kind, Device.name == device_name

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..core.errors import DomainError
+from ..core.errors import DomainError, Forbidden, Invalid, NotFound
 from ..core.slots import (
     Calendar,
     OpeningRange,
@@ -50,33 +50,21 @@ from ..models import (
 )
 from .checkin import new_booking_code
 from .context import Actor, Context, Event
-from .errors import Forbidden, Invalid, NotFound
+from .guards import check_site, is_staff, site_by_slug
+from .site_rules import settings_of
 
 ANTS_RE = re.compile(r"^[A-Z0-9]{10}$")
 HOLD_MINUTES = 10
 MAX_SEARCH_DAYS = 62
-STAFF = ("agent", "expert", "manager", "admin")
-
-
-def _site(s: Session, slug: str) -> Site:
-    site = s.scalar(select(Site).where(Site.slug == slug))
-    if site is None:
-        raise NotFound("site_not_found", site=slug)
-    return site
-
-
-def _is_staff(actor: Actor | None) -> bool:
-    return actor is not None and actor.is_user and actor.role in STAFF
-
-
 def closed_days(site: Site, years: range) -> frozenset[date]:
     """National holidays for the site's subdivision (e.g. "57" adds Good Friday and 26 December in
     Alsace-Moselle), minus the holidays the site works (settings `worked_holidays`: ISO dates or
     holiday names such as "Lundi de Pentecôte")."""
-    cfg = site.settings or {}
-    subdiv = cfg.get("holiday_subdivision") or None
-    calendar = holidays.country_holidays("FR", subdiv=subdiv, years=list(years), language="fr")
-    worked = {str(x).strip().lower() for x in cfg.get("worked_holidays", [])}
+    cfg = settings_of(site)
+    calendar = holidays.country_holidays(
+        "FR", subdiv=cfg.holiday_subdivision, years=list(years), language="fr"
+    )
+    worked = {x.strip().lower() for x in cfg.worked_holidays}
     return frozenset(
         d
         for d, name in calendar.items()
@@ -103,9 +91,9 @@ def motif_json(m: Motif) -> dict[str, Any]:
 def list_motifs(ctx: Context, slug: str, actor: Actor | None = None) -> dict[str, Any]:
     """Motifs citizens may book (agents also see the agents-only ones), with the site's places."""
     with ctx.db.session() as s:
-        site = _site(s, slug)
+        site = site_by_slug(s, slug)
         stmt = select(Motif).where(Motif.site_id == site.id, Motif.active).order_by(Motif.sort, Motif.label)
-        if not _is_staff(actor):
+        if not is_staff(actor):
             stmt = stmt.where(Motif.bookable_by == "everyone")
         places = s.scalars(
             select(Place).where(Place.site_id == site.id, Place.active).order_by(Place.id)
@@ -119,7 +107,7 @@ def list_motifs(ctx: Context, slug: str, actor: Actor | None = None) -> dict[str
 
 def _motif(s: Session, site: Site, code: str, actor: Actor | None) -> Motif:
     m = s.scalar(select(Motif).where(Motif.site_id == site.id, Motif.code == code, Motif.active))
-    if m is None or (m.bookable_by != "everyone" and not _is_staff(actor)):
+    if m is None or (m.bookable_by != "everyone" and not is_staff(actor)):
         raise NotFound("motif_not_found", motif=code)
     return m
 
@@ -285,7 +273,7 @@ def find_slots(
         raise Invalid("date_range_too_long", days=MAX_SEARCH_DAYS)
     now = ctx.clock()
     with ctx.db.session() as s:
-        site = _site(s, slug)
+        site = site_by_slug(s, slug)
         motif = _motif(s, site, motif_code, actor)
         inp = _inputs(s, site, motif, _persons(motif, persons), first, last, now, place_id)
         slots = _public_slots(free_slots(inp.ranges, inp.rules, inp.calendar, now, first, last, inp.tz))
@@ -366,7 +354,7 @@ def hold_slot(
 
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
         now = ctx.clock()
-        site = _site(s, slug)
+        site = site_by_slug(s, slug)
         motif = _motif(s, site, motif_code, actor)
         n = _persons(motif, persons)
         start = _parse_start(start_iso, ZoneInfo(site.timezone))
@@ -444,14 +432,14 @@ def book(ctx: Context, req: BookingRequest, actor: Actor | None = None) -> dict[
 
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
         now = ctx.clock()
-        site = _site(s, req.site)
-        if actor is not None and actor.site_id is not None and actor.site_id != site.id:
-            raise Forbidden("other_site")
+        site = site_by_slug(s, req.site)
+        if actor is not None:
+            check_site(actor, site.id)
         motif = _motif(s, site, req.motif, actor)
         persons = _persons(motif, req.persons)
         tz = ZoneInfo(site.timezone)
         if req.case_id is not None:
-            if not _is_staff(actor):
+            if not is_staff(actor):
                 raise Forbidden("role", role=actor.role if actor else "anonymous")
             case = s.get(Case, req.case_id)
             if case is None or case.site_id != site.id:
@@ -508,8 +496,8 @@ def book(ctx: Context, req: BookingRequest, actor: Actor | None = None) -> dict[
             contact_email=email,
             contact_phone=(req.phone or "").strip() or None,
             ants_number=ants,
-            channel=("escalation" if req.case_id else "agent") if _is_staff(actor) else "online",
-            booked_by_id=actor.user_id if _is_staff(actor) and actor else None,
+            channel=("escalation" if req.case_id else "agent") if is_staff(actor) else "online",
+            booked_by_id=actor.user_id if is_staff(actor) and actor else None,
             ical_uid=f"{secrets.token_hex(16)}@guichet",
             case_id=req.case_id,
         )
@@ -634,7 +622,7 @@ def cancel(ctx: Context, code: str, sig: str | None = None, actor: Actor | None 
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
         now = ctx.clock()
         a, site, place, motif = _load(s, code, lock=True)
-        by_staff = _is_staff(actor) and (actor is not None and actor.site_id in (None, a.site_id))
+        by_staff = is_staff(actor) and (actor is not None and actor.site_id in (None, a.site_id))
         if not by_staff:
             _check_signature(ctx, a.code, sig)
             _check_changeable(ctx, a)
@@ -762,7 +750,7 @@ def feed_token(ctx: Context, user_id: int) -> str:
 
 
 def feed_url(ctx: Context, actor: Actor) -> dict[str, str]:
-    if not _is_staff(actor) or actor.user_id is None:
+    if not is_staff(actor) or actor.user_id is None:
         raise Forbidden("role", role=actor.role)
     token = feed_token(ctx, actor.user_id)
     return {"url": f"{ctx.settings.public_url}/api/v1/experts/{actor.user_id}/calendar/{token}.ics"}

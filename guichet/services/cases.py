@@ -13,15 +13,16 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..core.errors import DomainError
+from ..core.errors import DomainError, Forbidden, Invalid, NotFound
 from ..core.numbering import business_day
+from ..core.roles import EXPERT, MANAGERS
 from ..core.tickets import State
 from ..models import Appointment, Case, CaseService, Service, Site, Ticket, User, UserService
-from . import tickets
 from .context import Actor, Context, Event
-from .errors import Forbidden, Invalid, NotFound
+from .guards import require_staff, site_of
+from .journal import log_step
+from .ticket_views import ticket_json
 
-MANAGERS = tickets.MANAGERS
 MAX_SERVICES = 10
 
 
@@ -124,7 +125,7 @@ def open_in_session(
         expert = s.get(User, int(data["expert"]))
         if (
             expert is None
-            or expert.role != "expert"
+            or expert.role != EXPERT
             or expert.site_id not in (None, site.id)
             or not expert.active
         ):
@@ -160,20 +161,17 @@ def open_in_session(
     s.flush()
     s.refresh(case)
     if ticket is not None:
-        tickets._log(s, ticket, "escalate", ticket.state, actor, now, case=case.id, services=codes)
+        log_step(s, ticket, "escalate", ticket.state, actor, now, case=case.id, services=codes)
     events.append(_case_event(case))
     return case_json(case, now, ticket.number if ticket else None)
 
 
 def open_case(ctx: Context, actor: Actor, slug: str, data: dict[str, Any]) -> dict[str, Any]:
     """An escalation without a ticket (a phone call, an e-mail)."""
-    tickets._require_staff(actor)
+    require_staff(actor)
 
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
-        site = s.scalar(select(Site).where(Site.slug == slug))
-        if site is None:
-            raise NotFound("site_not_found", site=slug)
-        tickets._check_site(actor, site.id)
+        site = site_of(s, actor, slug)
         return open_in_session(s, ctx, actor, site, data, events)
 
     return ctx.transact(work)
@@ -191,7 +189,7 @@ def _may_see(s: Session, actor: Actor, c: Case, served: set[int] | None = None) 
         return True
     if c.opened_by_id == actor.user_id:
         return True
-    if actor.role != "expert":
+    if actor.role != EXPERT:
         return False
     if served is None:
         served = _served_service_ids(s, actor.id)
@@ -211,7 +209,7 @@ def _ticket_numbers(s: Session, cases: list[Case]) -> dict[int, str]:
 
 
 def list_cases(ctx: Context, actor: Actor, status: str = "open") -> list[dict[str, Any]]:
-    tickets._require_staff(actor)
+    require_staff(actor)
     if status not in ("open", "answered", "all"):
         raise Invalid("unknown_case_status", status=status)
     now = ctx.clock()
@@ -227,7 +225,7 @@ def list_cases(ctx: Context, actor: Actor, status: str = "open") -> list[dict[st
                 or_(CaseService.expert_id == actor.user_id, CaseService.expert_id.is_(None))
             )
             stmt = stmt.where(or_(Case.opened_by_id == actor.user_id, Case.id.in_(mine)))
-        served = _served_service_ids(s, actor.id) if actor.role == "expert" else set()
+        served = _served_service_ids(s, actor.id) if actor.role == EXPERT else set()
         rows = [
             c
             for c in s.scalars(stmt.order_by(Case.due_at, Case.id).limit(500)).all()
@@ -256,7 +254,7 @@ def _case_for(s: Session, actor: Actor, case_id: int, lock: bool = False) -> Cas
 
 
 def get_case(ctx: Context, actor: Actor, case_id: int) -> dict[str, Any]:
-    tickets._require_staff(actor)
+    require_staff(actor)
     with ctx.db.session() as s:
         c = _case_for(s, actor, case_id)
         return case_json(c, ctx.clock(), _ticket_numbers(s, [c]).get(c.ticket_id or 0))
@@ -265,7 +263,7 @@ def get_case(ctx: Context, actor: Actor, case_id: int) -> dict[str, Any]:
 def _may_answer(s: Session, actor: Actor, c: Case, cs: CaseService | None = None) -> None:
     if actor.role in MANAGERS:
         return
-    if actor.role != "expert":
+    if actor.role != EXPERT:
         raise Forbidden("experts_only")
     rows = [cs] if cs is not None else list(c.services)
     served = _served_service_ids(s, actor.id)
@@ -279,7 +277,7 @@ def _may_answer(s: Session, actor: Actor, c: Case, cs: CaseService | None = None
 
 def contribute(ctx: Context, actor: Actor, case_id: int, service_code: str, text: str) -> dict[str, Any]:
     """One service's part of the answer; it may be rewritten until the case is answered."""
-    tickets._require_staff(actor)
+    require_staff(actor)
     text = (text or "").strip()
     if not text:
         raise Invalid("contribution_required")
@@ -296,7 +294,7 @@ def contribute(ctx: Context, actor: Actor, case_id: int, service_code: str, text
         row.contribution = text
         row.contributed_at = now
         row.contributed_by_id = actor.user_id
-        if row.expert_id is None and actor.role == "expert":
+        if row.expert_id is None and actor.role == EXPERT:
             row.expert_id = actor.user_id
         s.flush()
         s.refresh(c)
@@ -308,7 +306,7 @@ def contribute(ctx: Context, actor: Actor, case_id: int, service_code: str, text
 
 def answer(ctx: Context, actor: Actor, case_id: int, text: str) -> dict[str, Any]:
     """Close the case with one grouped answer, once every service concerned has contributed."""
-    tickets._require_staff(actor)
+    require_staff(actor)
     text = (text or "").strip()
     if not text:
         raise Invalid("answer_required")
@@ -340,7 +338,7 @@ def answer(ctx: Context, actor: Actor, case_id: int, text: str) -> dict[str, Any
 
 def expert_day(ctx: Context, actor: Actor) -> dict[str, Any]:
     """An expert's appointments of the day and the checked-in citizens waiting for them."""
-    tickets._require_staff(actor)
+    require_staff(actor)
     now = ctx.clock()
     with ctx.db.session() as s:
         stmt = select(Appointment).where(Appointment.expert_id == actor.user_id)
@@ -380,5 +378,5 @@ def expert_day(ctx: Context, actor: Actor) -> dict[str, Any]:
                 }
             )
             if t is not None and t.state == State.WAITING.value:
-                waiting.append(tickets.ticket_json(ctx, t, s=s))
+                waiting.append(ticket_json(ctx, t, s=s))
         return {"appointments": appointments, "waiting": waiting}

@@ -12,12 +12,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core.errors import DomainError
+from ..core.errors import DomainError, Forbidden, Invalid, NotFound
+from ..core.roles import KIOSK
 from ..core.tickets import Source
-from ..models import Appointment, Site, Ticket
+from ..models import Appointment, Ticket
 from .context import Actor, Context, Event
-from .errors import Forbidden, Invalid, NotFound
-from .tickets import issue_in_session, ticket_json
+from .guards import site_of
+from .ticket_views import ticket_json
+from .tickets import issue_in_session
 
 # Unambiguous alphabet (no 0/O, 1/I/L): codes are read aloud and typed by people.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -43,7 +45,7 @@ def normalise_code(raw: str) -> str:
 
 def check_in(ctx: Context, actor: Actor, site_slug: str, raw_code: str) -> dict[str, Any]:
     """Issue (once) the ticket of an appointment: due in the queue when on time, a walk-in when late."""
-    if not actor.is_user and actor.role != "kiosk":
+    if not actor.is_user and actor.role != KIOSK:
         raise Forbidden("role", role=actor.role)
     code = normalise_code(raw_code)
     early = timedelta(minutes=ctx.settings.checkin_early_min)
@@ -51,11 +53,7 @@ def check_in(ctx: Context, actor: Actor, site_slug: str, raw_code: str) -> dict[
 
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
         now = ctx.clock()
-        site = s.scalar(select(Site).where(Site.slug == site_slug))
-        if site is None:
-            raise NotFound("site_not_found", site=site_slug)
-        if actor.site_id is not None and actor.site_id != site.id:
-            raise Forbidden("other_site")
+        site = site_of(s, actor, site_slug)
         appt = s.scalar(select(Appointment).where(Appointment.code == code, Appointment.site_id == site.id))
         if appt is None:
             raise NotFound("booking_not_found")

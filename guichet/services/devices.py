@@ -9,10 +9,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..core.errors import Invalid, NotFound
+from ..core.roles import DEVICE_KINDS, DISPLAY, KIOSK
 from ..models import Device, EnrollmentCode, Site
 from .accounts import create_device_token, hash_token
 from .context import Actor, Context
-from .errors import Forbidden, Invalid, NotFound
+from .guards import require_manager, site_by_slug
 
 ENROLMENT_TTL = timedelta(hours=24)
 
@@ -26,10 +28,8 @@ class Enrolled:
 
 
 def _device(s: Session, ctx: Context, site_slug: str, kind: str, name: str) -> Device:
-    site = s.scalar(select(Site).where(Site.slug == site_slug))
-    if site is None:
-        raise NotFound("site_not_found", site=site_slug)
-    if kind not in ("kiosk", "display"):
+    site = site_by_slug(s, site_slug)
+    if kind not in DEVICE_KINDS:
         raise Invalid("unknown_device_kind", kind=kind)
     device = s.scalar(
         select(Device).where(Device.site_id == site.id, Device.kind == kind, Device.name == name)
@@ -91,7 +91,7 @@ def set_printer_url(ctx: Context, site_slug: str, name: str, url: str) -> None:
     """Give one kiosk its own printer (an empty URL falls back to GUICHET_PRINTER_URL)."""
 
     def work(s: Session, _events: list) -> None:
-        device = _device(s, ctx, site_slug, "kiosk", name)
+        device = _device(s, ctx, site_slug, KIOSK, name)
         device.config = (
             {**(device.config or {}), "printer_url": url}
             if url
@@ -111,7 +111,7 @@ def configure_display(
         raise Invalid("unknown_display_option", options=sorted(unknown))
 
     def work(s: Session, _events: list) -> dict[str, object]:
-        device = _device(s, ctx, site_slug, "display", name)
+        device = _device(s, ctx, site_slug, DISPLAY, name)
         config = {**(device.config or {}), **changes}
         device.config = {k: v for k, v in config.items() if v not in ([], None)}
         return dict(device.config)
@@ -133,10 +133,9 @@ def record_printer_state(ctx: Context, device_id: int, state: str, detail: str) 
 
 def kiosk_printers(ctx: Context, actor: Actor) -> list[dict[str, object]]:
     """Every kiosk the manager oversees with its printer's last known state (alerts first)."""
-    if not actor.is_user or actor.role not in ("manager", "admin"):
-        raise Forbidden("role", role=actor.role)
+    require_manager(actor)
     with ctx.db.session() as s:
-        stmt = select(Device, Site.slug).join(Site, Site.id == Device.site_id).where(Device.kind == "kiosk")
+        stmt = select(Device, Site.slug).join(Site, Site.id == Device.site_id).where(Device.kind == KIOSK)
         if actor.site_id is not None:
             stmt = stmt.where(Device.site_id == actor.site_id)
         rows = s.execute(stmt.order_by(Site.slug, Device.name)).all()

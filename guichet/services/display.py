@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..core.errors import Invalid, NotFound
 from ..core.numbering import business_day
 from ..core.peaks import arrivals_by_slot, peak_hours
 from ..models import Counter, Service, Site, Ticket, TicketEvent
 from . import sites
 from .context import Actor, Context, Event
-from .errors import Forbidden, Invalid, NotFound
+from .guards import require_manager, site_of
+from .site_rules import settings_of
 
 MAX_CALLS = 20
 PEAK_WINDOW = timedelta(weeks=8)
@@ -108,7 +110,7 @@ def snapshot(ctx: Context, site_id: int, config: dict[str, Any] | None) -> dict[
         site = s.get(Site, site_id)
         if site is None:
             raise NotFound("site_not_found")
-        slug, message = site.slug, str((site.settings or {}).get("display_message", ""))
+        slug, message = site.slug, settings_of(site).display_message
         calls = _recent_calls(s, site, now, filt, limit)
         peaks = _peaks(s, site, now)
     listing = sites.list_services(ctx, slug, level=None)
@@ -148,19 +150,14 @@ def queue_figures(ctx: Context, site_id: int, service_code: str) -> dict[str, An
 
 def set_message(ctx: Context, actor: Actor, slug: str, message: str) -> str:
     """Managers' information message on the site's screens (no personal data: it is public)."""
-    if not actor.is_user or actor.role not in ("manager", "admin"):
-        raise Forbidden("role", role=actor.role)
+    require_manager(actor)
     text = " ".join(message.split())
     if len(text) > 280:
         raise Invalid("message_too_long", maximum=280)
 
     def work(s: Session, events: list[Event]) -> str:
-        site = s.scalar(select(Site).where(Site.slug == slug))
-        if site is None:
-            raise NotFound("site_not_found", site=slug)
-        if actor.site_id is not None and actor.site_id != site.id:
-            raise Forbidden("other_site")
-        site.settings = {**(site.settings or {}), "display_message": text}
+        site = site_of(s, actor, slug)
+        site.settings = settings_of(site).changed(display_message=text).to_json()
         events.append(Event("message_changed", site.id, {"message": text}))
         return text
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from datetime import time
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from ..core import opening
-from ..models import OpeningHours, Site
+from ..core.errors import Invalid
+from ..models import OpeningHours
 from .context import Context
-from .errors import Invalid, NotFound
+from .guards import site_by_slug
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SPEC_RE = re.compile(
@@ -47,9 +48,7 @@ def set_weekly_hours(ctx: Context, site_slug: str, specs: list[str]) -> int:
         weekly.update(parse_spec(spec))
 
     def work(s: Session, _events: list) -> int:
-        site = s.scalar(select(Site).where(Site.slug == site_slug))
-        if site is None:
-            raise NotFound("site_not_found", site=site_slug)
+        site = site_by_slug(s, site_slug)
         s.execute(
             delete(OpeningHours).where(OpeningHours.site_id == site.id, OpeningHours.service_id.is_(None))
         )

@@ -13,18 +13,11 @@ from ..core import opening
 from ..core.estimate import estimate_wait_s
 from ..core.numbering import business_day
 from ..core.tickets import State
-from ..models import Counter, Site, Ticket, TicketSequence
+from ..models import Site, Ticket, TicketSequence
 from . import queue
-from .context import Actor, Context
-from .errors import Forbidden, NotFound
-from .tickets import STAFF
-
-
-def _site(s, slug: str) -> Site:
-    site = s.scalar(select(Site).where(Site.slug == slug))
-    if site is None:
-        raise NotFound("site_not_found", site=slug)
-    return site
+from .context import Context
+from .guards import site_by_slug
+from .site_rules import settings_of
 
 
 def opening_calendar(site: Site, service_id: int | None = None) -> tuple[dict, dict]:
@@ -73,7 +66,7 @@ def list_services(
     `codes` limits the work to those services (the figures a display event carries).
     """
     with ctx.db.session() as s:
-        site = _site(s, slug)
+        site = site_by_slug(s, slug)
         now = ctx.clock()
         day = business_day(now, site.timezone)
         services = [
@@ -154,7 +147,7 @@ def list_services(
                 "open": site_open,
                 "next_opening": site_next.isoformat() if site_next else None,
                 "hours": weekly_hours(site_calendar[0]),
-                "priority_reasons": list((site.settings or {}).get("priority_reasons", [])),
+                "priority_reasons": list(settings_of(site).allowed_priority_reasons()),
             },
             "services": items,
         }
@@ -174,22 +167,7 @@ def weekly_hours(weekly: dict) -> list[dict[str, Any]]:
     ]
 
 
-def list_counters(ctx: Context, actor: Actor, slug: str) -> list[dict[str, Any]]:
-    """Agents' listing of the site's counters, their state and the services they serve."""
-    if not actor.is_user or actor.role not in STAFF:
-        raise Forbidden("role", role=actor.role)
+def site_names(ctx: Context) -> list[tuple[str, str]]:
+    """(slug, name) of every site, by name: what the home page lists."""
     with ctx.db.session() as s:
-        site = _site(s, slug)
-        if actor.site_id is not None and actor.site_id != site.id:
-            raise Forbidden("other_site")
-        counters = s.scalars(select(Counter).where(Counter.site_id == site.id).order_by(Counter.number)).all()
-        return [
-            {
-                "id": c.id,
-                "number": c.number,
-                "name": c.name,
-                "status": c.status,
-                "services": [{"code": link.service.code, "weight": link.weight} for link in c.service_links],
-            }
-            for c in counters
-        ]
+        return [(site.slug, site.name) for site in s.scalars(select(Site).order_by(Site.name))]

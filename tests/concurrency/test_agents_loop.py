@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from guichet.core.errors import DomainError
 from guichet.models import Ticket, TicketEvent
-from guichet.services import accounts, counters, tickets
+from guichet.services import accounts, calling, counters, ticket_steps, tickets
 from guichet.services.context import Actor
 
 from ..conftest import standalone_context
@@ -68,24 +68,24 @@ def test_eight_agents_on_one_queue_serve_every_ticket_once(database_url: str) ->
                 t = None
                 if parked and rnd.random() < 0.5:
                     try:
-                        t = tickets.act(ctx, me, parked[0]["id"], "resume", {"counter": cid})
+                        t = ticket_steps.act(ctx, me, parked[0]["id"], "resume", {"counter": cid})
                     except DomainError:  # a colleague resumed it first
                         t = None
                 if t is None:
-                    t = tickets.call_next(ctx, me, cid)
+                    t = calling.call_next(ctx, me, cid)
                     if t is None:
                         if issuing_done.is_set() and not parked and finished_count() == TICKETS:
                             return
                         time.sleep(0.005)
                         continue
-                    tickets.act(ctx, me, t["id"], "start")
+                    ticket_steps.act(ctx, me, t["id"], "start")
                 roll = rnd.random()
                 if roll < 0.1:
-                    tickets.act(ctx, me, t["id"], "requeue")
+                    ticket_steps.act(ctx, me, t["id"], "requeue")
                 elif roll < 0.2:
-                    tickets.act(ctx, me, t["id"], "park")
+                    ticket_steps.act(ctx, me, t["id"], "park")
                 else:
-                    tickets.act(ctx, me, t["id"], "finish", {"outcome": "resolved"})
+                    ticket_steps.act(ctx, me, t["id"], "finish", {"outcome": "resolved"})
             except Exception as exc:  # collected and asserted below
                 errors.append(f"agent {n}: {exc!r}")
                 return

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from guichet.core.errors import DomainError
 from guichet.models import Ticket, TicketEvent
-from guichet.services import tickets
+from guichet.services import calling, ticket_steps, tickets
 
 from ..conftest import standalone_context
 from ..factories import build_world
@@ -56,7 +56,7 @@ def run_load(url: str) -> tuple[list[str], dict[str, list[int]]]:
         start.wait()
         while time.monotonic() < deadline:
             try:
-                t = tickets.call_next(ctx, manager, cid)
+                t = calling.call_next(ctx, manager, cid)
             except Exception as exc:
                 errors.append(f"call-next {cid}: {exc!r}")
                 return
@@ -70,8 +70,8 @@ def run_load(url: str) -> tuple[list[str], dict[str, list[int]]]:
             with lock:
                 called.append((cid, t["id"]))
             try:
-                tickets.act(ctx, manager, t["id"], "start")
-                tickets.act(ctx, manager, t["id"], "finish", {"outcome": "resolved"})
+                ticket_steps.act(ctx, manager, t["id"], "start")
+                ticket_steps.act(ctx, manager, t["id"], "finish", {"outcome": "resolved"})
             except DomainError as exc:
                 errors.append(f"serve {t['number']} at {cid}: {exc!r}")
                 return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from guichet.services import sites, tickets
+from guichet.services import calling, sites, tickets
 
 # 22:30 UTC on 23 Nov is 23:30 in Paris (same day); 23:30 UTC is already 24 Nov in Paris.
 EVENING = datetime(2026, 11, 23, 22, 30, tzinfo=UTC)
@@ -23,10 +23,10 @@ def test_yesterdays_waiting_tickets_are_not_called_nor_counted_today(ctx, world)
     ctx.clock = lambda: EVENING
     tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
     ctx.clock = lambda: AFTER_PARIS_MIDNIGHT
-    assert tickets.call_next(ctx, world.actors["manager"], world.counters[1]) is None
+    assert calling.call_next(ctx, world.actors["manager"], world.counters[1]) is None
     listing = {s["code"]: s for s in sites.list_services(ctx, "test")["services"]}
     assert listing["CAF"]["waiting"] == 0
     today = tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
     assert today["position"] == 1
-    called = tickets.call_next(ctx, world.actors["manager"], world.counters[1])
+    called = calling.call_next(ctx, world.actors["manager"], world.counters[1])
     assert called is not None and called["id"] == today["id"]

@@ -7,10 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from guichet.core.errors import DomainError
+from guichet.core.errors import DomainError, Invalid, NotFound
 from guichet.models import Appointment, Service, Ticket
-from guichet.services import checkin, tickets
-from guichet.services.errors import Invalid, NotFound
+from guichet.services import calling, checkin, tickets
 
 START = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)  # 14:00 in Paris
 
@@ -64,10 +63,10 @@ def test_checked_in_appointment_goes_ahead_of_walk_ins_when_due(ctx, world, book
     at(ctx, START - timedelta(minutes=20))
     checkin.check_in(ctx, world.actors["kiosk"], "test", booking)
     at(ctx, START - timedelta(minutes=15))  # not due yet: the walk-in goes first
-    assert tickets.call_next(ctx, world.actors["manager"], world.counters[2])["id"] == walk_in["id"]
+    assert calling.call_next(ctx, world.actors["manager"], world.counters[2])["id"] == walk_in["id"]
     other = tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CPAM")
     at(ctx, START - timedelta(minutes=1))  # due now: ahead of the older walk-in
-    called = tickets.call_next(ctx, world.actors["manager"], world.counters[1])
+    called = calling.call_next(ctx, world.actors["manager"], world.counters[1])
     assert called["source"] == "appointment" and called["id"] != other["id"]
 
 
@@ -109,7 +108,7 @@ def test_unknown_code_and_scanned_urls(ctx, world, booking) -> None:
 
 
 def test_display_devices_cannot_check_in(ctx, world, booking) -> None:
-    from guichet.services.errors import Forbidden
+    from guichet.core.errors import Forbidden
 
     with pytest.raises(Forbidden):
         checkin.check_in(ctx, world.actors["display"], "test", booking)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from guichet.services import counters, tickets
+from guichet.services import calling, counters, ticket_steps, tickets
 
 NS = "/counter"
 
@@ -36,10 +36,10 @@ def test_an_agent_hears_calls_counter_changes_and_cases_of_their_site_only(app, 
 
     counters.occupy(ctx, world.actors["agent2"], world.counters[2])
     tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
-    t = tickets.call_next(ctx, world.actors["agent2"], world.counters[2])
+    t = calling.call_next(ctx, world.actors["agent2"], world.counters[2])
     assert t is not None
-    tickets.act(ctx, world.actors["agent2"], t["id"], "start")
-    tickets.act(
+    ticket_steps.act(ctx, world.actors["agent2"], t["id"], "start")
+    ticket_steps.act(
         ctx,
         world.actors["agent2"],
         t["id"],

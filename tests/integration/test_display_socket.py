@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from guichet.models import Device
-from guichet.services import tickets
+from guichet.services import calling, ticket_steps, tickets
 
 NS = "/display"
 
@@ -51,8 +51,8 @@ def test_a_call_and_a_recall_reach_the_display_with_the_counter(app, ctx, client
     display = screen(app, client, world.tokens["display"])
     display.get_received(NS)
     issued = tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
-    tickets.call_next(ctx, world.actors["agent"], world.counters[2])
-    tickets.act(ctx, world.actors["agent"], issued["id"], "recall")
+    calling.call_next(ctx, world.actors["agent"], world.counters[2])
+    ticket_steps.act(ctx, world.actors["agent"], issued["id"], "recall")
     calls = received(display, "ticket_called")
     assert [(c["number"], c["counter"], c["recall"]) for c in calls] == [
         ("F001", 2, False),
@@ -83,8 +83,8 @@ def test_filtered_display_receives_only_calls_of_its_services(app, ctx, client, 
     display.get_received(NS)
     tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
     tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "ANTS")
-    tickets.call_next(ctx, world.actors["manager"], world.counters[2])
-    tickets.call_next(ctx, world.actors["manager"], world.counters[3])
+    calling.call_next(ctx, world.actors["manager"], world.counters[2])
+    calling.call_next(ctx, world.actors["manager"], world.counters[3])
     assert [c["number"] for c in received(display, "ticket_called")] == ["A001"]
 
 
@@ -106,7 +106,7 @@ def test_managers_set_the_screens_message_and_others_cannot(app, ctx, client, wo
 
 def test_start_and_finish_reach_the_tickets_phone_but_not_the_screens(app, ctx, client, world) -> None:
     issued = tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
-    tickets.call_next(ctx, world.actors["agent"], world.counters[2])
+    calling.call_next(ctx, world.actors["agent"], world.counters[2])
     display = screen(app, client, world.tokens["display"])
     token = issued["tracking_url"].rsplit("/", 1)[-1]
     phone = app.extensions["socketio"].test_client(
@@ -114,8 +114,8 @@ def test_start_and_finish_reach_the_tickets_phone_but_not_the_screens(app, ctx, 
     )
     display.get_received(NS)
     phone.get_received("/track")
-    tickets.act(ctx, world.actors["agent"], issued["id"], "start")
-    tickets.act(ctx, world.actors["agent"], issued["id"], "finish", {"outcome": "resolved"})
+    ticket_steps.act(ctx, world.actors["agent"], issued["id"], "start")
+    ticket_steps.act(ctx, world.actors["agent"], issued["id"], "finish", {"outcome": "resolved"})
     assert display.get_received(NS) == []
     assert [
         e["args"][0]["status"] for e in phone.get_received("/track") if e["name"] == "ticket_changed"
@@ -135,7 +135,7 @@ def test_queue_changed_carries_the_fresh_figures_a_snapshot_would_show(app, ctx,
     display.get_received(NS)
     tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
     tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
-    tickets.call_next(ctx, world.actors["agent"], world.counters[2])
+    calling.call_next(ctx, world.actors["agent"], world.counters[2])
     events = [(e["name"], e["args"][0]) for e in display.get_received(NS)]
     assert [name for name, _ in events] == [
         "queue_changed",

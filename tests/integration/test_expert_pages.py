@@ -11,7 +11,7 @@ import pytest
 
 from ..factories import PASSWORD
 
-COUNTERS = Path(__file__).resolve().parents[2] / "counters"
+ROOT = Path(__file__).resolve().parents[2]
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
 
@@ -126,25 +126,29 @@ def test_the_staff_page_renders_for_managers(client, world) -> None:
     sign_in(client, "manager-test")
     page = client.get("/admin/staff", headers=HTML).get_data(as_text=True)
     assert "<h1>Services des guichets et des agents</h1>" in page
-    assert "/counters/static/admin.js" in page
+    assert "/admin/static/admin.js" in page
     assert json_block(page, "page-data")["csrf"]
 
 
-@pytest.mark.parametrize(("path", "script"), [("/expert", "expert.js"), ("/admin/staff", "admin.js")])
+@pytest.mark.parametrize(
+    ("path", "script"), [("/expert", "counters/static/expert.js"), ("/admin/staff", "admin/static/admin.js")]
+)
 def test_every_text_the_script_writes_comes_translated_from_the_page(client, world, path, script) -> None:
     sign_in(client, "admin-test")
     page = client.get(path, query_string={"site": "test"}, headers=HTML).get_data(as_text=True)
     texts = json_block(page, "page-text")
-    used = set(re.findall(r"\bT\.(\w+)", (COUNTERS / "static" / script).read_text(encoding="utf-8")))
+    used = set(re.findall(r"\bT\.(\w+)", (ROOT / script).read_text(encoding="utf-8")))
     assert len(used) > 5, "the script uses no text?"
     missing = sorted(k for k in used if k not in texts)
     assert missing == [], f"{script} uses texts the page does not give: {missing}"
     assert all(isinstance(v, str) and v.strip() for v in texts.values())
 
 
-@pytest.mark.parametrize("name", ["expert.js", "admin.js", "expert.css"])
-def test_the_pages_assets_are_served(client, name) -> None:
-    response = client.get(f"/counters/static/{name}")
+@pytest.mark.parametrize(
+    "path", ["/counters/static/expert.js", "/admin/static/admin.js", "/counters/static/expert.css"]
+)
+def test_the_pages_assets_are_served(client, path) -> None:
+    response = client.get(path)
     assert response.status_code == 200 and len(response.data) > 500
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from guichet.services import tickets
+from guichet.services import calling, ticket_steps, tickets
 
 
 def test_home_page_lists_sites_in_french(client, world) -> None:
@@ -23,7 +23,7 @@ def test_tracking_page_shows_number_place_and_estimate_range(ctx, client, world)
 
 def test_tracking_page_tells_the_citizen_which_counter_calls_them(ctx, client, world) -> None:
     issued = tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
-    tickets.call_next(ctx, world.actors["agent"], world.counters[2])
+    calling.call_next(ctx, world.actors["agent"], world.counters[2])
     html = client.get(issued["tracking_url"].removeprefix("http://guichet.test")).get_data(as_text=True)
     assert "présentez-vous au guichet 2" in html
 
@@ -31,9 +31,9 @@ def test_tracking_page_tells_the_citizen_which_counter_calls_them(ctx, client, w
 def test_tracking_page_never_shows_the_agents_note(ctx, client, world) -> None:
     issued = tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
     agent = world.actors["agent"]
-    tickets.call_next(ctx, agent, world.counters[2])
-    tickets.act(ctx, agent, issued["id"], "start")
-    tickets.act(
+    calling.call_next(ctx, agent, world.counters[2])
+    ticket_steps.act(ctx, agent, issued["id"], "start")
+    ticket_steps.act(
         ctx, agent, issued["id"], "finish", {"outcome": "resolved", "note": "Mme Durand, dossier RSA"}
     )
     html = client.get(issued["tracking_url"].removeprefix("http://guichet.test")).get_data(as_text=True)

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from guichet.app import create_app
-from guichet.ratelimit import Limiter, RateLimited, parse_limits
+from guichet.web.ratelimit import Limiter, RateLimited, parse_limits
 
 from ..conftest import REDIS_URL, make_settings, need
 

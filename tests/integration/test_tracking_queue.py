@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from guichet.services import tickets
+from guichet.services import calling, tickets
 
 NS = "/track"
 
@@ -23,10 +23,10 @@ def test_waiting_ticket_hears_when_the_ticket_ahead_is_called(app, ctx, client, 
         app, namespace=NS, auth={"token": _token(mine)}, flask_test_client=client
     )
     assert _events(tracker) == ["snapshot"]
-    called = tickets.call_next(ctx, world.actors["manager"], world.counters[3])  # counter 3 serves ANTS only
+    called = calling.call_next(ctx, world.actors["manager"], world.counters[3])  # counter 3 serves ANTS only
     assert called["id"] == other_queue["id"]
     assert "queue_changed" not in _events(tracker)
-    called = tickets.call_next(ctx, world.actors["manager"], world.counters[2])
+    called = calling.call_next(ctx, world.actors["manager"], world.counters[2])
     assert called["id"] == ahead["id"]
     assert "queue_changed" in _events(tracker)
     tracker.disconnect(namespace=NS)

@@ -8,9 +8,10 @@ import pytest
 from flask_socketio import ConnectionRefusedError
 from sqlalchemy import update
 
-from guichet import tracking
 from guichet.models import Ticket
-from guichet.services import tickets
+from guichet.services import calling, ticket_steps, tickets
+from guichet.services import tracking as tracking_service
+from tracking import socket as tracking
 
 NS = "/track"
 PUBLIC_KEYS = {
@@ -44,7 +45,7 @@ def test_a_valid_token_connects_and_receives_the_public_snapshot(app, ctx, clien
     tracker = follow(app, client, token_of(issued))
     assert tracker.is_connected(NS)
     [snapshot] = events(tracker, "snapshot")
-    assert snapshot == tickets.public_status(ctx, token_of(issued))
+    assert snapshot == tracking_service.public_status(ctx, token_of(issued))
     assert set(snapshot) == PUBLIC_KEYS
     assert snapshot["number"] == "F001" and snapshot["status"] == "waiting" and snapshot["position"] == 1
 
@@ -83,7 +84,7 @@ def test_refusals_say_the_same_thing_whether_the_token_is_malformed_or_unknown(a
 @pytest.mark.parametrize("token", ["", "short", "a" * 65, "spaces and ; quotes' here____", "é" * 32])
 def test_malformed_tokens_are_refused_without_touching_the_database(app, monkeypatch, token) -> None:
     looked_up = []
-    monkeypatch.setattr(tickets, "public_status", lambda _ctx, tok: looked_up.append(tok))
+    monkeypatch.setattr(tracking_service, "public_status", lambda _ctx, tok: looked_up.append(tok))
     with app.test_request_context("/socket.io"), pytest.raises(ConnectionRefusedError) as refused:
         tracking.TrackNamespace(NS).on_connect({"token": token})
     assert refused.value.error_args == {"message": tracking.REFUSED} and looked_up == []
@@ -103,10 +104,10 @@ def test_calling_the_ticket_sends_ticket_called_with_the_counter_number(app, ctx
 
 def test_a_recall_reaches_the_tracker_as_a_new_call(app, ctx, client, world) -> None:
     issued = tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
-    tickets.call_next(ctx, world.actors["agent"], world.counters[2])
+    calling.call_next(ctx, world.actors["agent"], world.counters[2])
     tracker = follow(app, client, token_of(issued))
     tracker.get_received(NS)
-    tickets.act(ctx, world.actors["agent"], issued["id"], "recall")
+    ticket_steps.act(ctx, world.actors["agent"], issued["id"], "recall")
     [call] = events(tracker, "ticket_called")
     assert call["recall"] is True and call["counter"] == 2
 
@@ -120,7 +121,7 @@ def test_a_tracker_of_ticket_b_hears_nothing_of_ticket_a_but_an_empty_queue_hint
     tracker_b = follow(app, client, token_of(second))
     tracker_a.get_received(NS)
     tracker_b.get_received(NS)
-    tickets.call_next(ctx, world.actors["agent"], world.counters[2])
+    calling.call_next(ctx, world.actors["agent"], world.counters[2])
     assert [c["number"] for c in events(tracker_a, "ticket_called")] == ["F001"]
     # B only gets an empty hint that its queue moved: nothing about A's number or counter.
     received_b = tracker_b.get_received(NS)
@@ -132,7 +133,7 @@ def test_refresh_answers_a_fresh_snapshot(app, ctx, client, world) -> None:
     issued = tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
     tracker = follow(app, client, token_of(issued))
     tracker.get_received(NS)
-    tickets.call_next(ctx, world.actors["agent"], world.counters[2])
+    calling.call_next(ctx, world.actors["agent"], world.counters[2])
     tracker.get_received(NS)
     tracker.emit("refresh", namespace=NS)
     [snapshot] = events(tracker, "snapshot")
@@ -143,9 +144,9 @@ def test_the_snapshot_never_carries_the_agents_note(app, ctx, client, world) -> 
     issued = tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
     agent = world.actors["agent"]
     tracker = follow(app, client, token_of(issued))
-    tickets.call_next(ctx, agent, world.counters[2])
-    tickets.act(ctx, agent, issued["id"], "start")
-    tickets.act(ctx, agent, issued["id"], "finish", {"outcome": "resolved", "note": "Mme Durand, RSA"})
+    calling.call_next(ctx, agent, world.counters[2])
+    ticket_steps.act(ctx, agent, issued["id"], "start")
+    ticket_steps.act(ctx, agent, issued["id"], "finish", {"outcome": "resolved", "note": "Mme Durand, RSA"})
     tracker.get_received(NS)
     tracker.emit("refresh", namespace=NS)
     [snapshot] = events(tracker, "snapshot")
@@ -180,7 +181,7 @@ def test_the_token_is_never_logged_even_when_the_database_fails(
     def broken(_ctx, tok):  # what a driver error looks like: it quotes the query's parameters
         raise RuntimeError(f"database is locked [parameters: ('{tok}',)]")
 
-    monkeypatch.setattr(tickets, "public_status", broken)
+    monkeypatch.setattr(tracking_service, "public_status", broken)
     tracker.emit("refresh", namespace=NS)
     assert tracker.is_connected(NS) and tracker.get_received(NS) == []
     refused = follow(app, client, token)

@@ -6,7 +6,7 @@ from datetime import time
 
 import pytest
 
-from guichet.services.errors import Invalid
+from guichet.core.errors import Invalid
 from guichet.services.hours import parse_spec
 
 

@@ -26,7 +26,7 @@ EXTRACT = [
     "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-wrap", "--sort-by-file",
     "--project=Guichet", "--copyright-holder=Guichet",
 ]  # fmt: skip
-EXTRACT_INPUTS = ["guichet", "kiosk", "display", "counters", "scheduler"]
+EXTRACT_INPUTS = ["guichet", "api", "kiosk", "display", "counters", "admin", "scheduler", "tracking"]
 # A %-format conversion: %(name)s, %(n)d, %(x).1f... (named ones are all this project uses).
 PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
 
@@ -191,13 +191,11 @@ def test_committed_mo_file_is_compiled_from_the_current_po(lang: str) -> None:
 
 
 def test_every_offered_language_has_a_catalog_and_every_catalog_is_offered() -> None:
-    from guichet.app import LANGUAGES as APP_LANGUAGES
-    from kiosk.texts import LANGUAGES as KIOSK_LANGUAGES
+    from guichet.web.i18n import LANGUAGES
 
     on_disk = {p.parent.parent.name for p in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")}
     assert on_disk == set(LANGS)
-    assert set(APP_LANGUAGES) - {"fr"} == on_disk, "guichet/app.py LANGUAGES and the catalogs differ"
-    assert set(KIOSK_LANGUAGES) - {"fr"} == on_disk, "kiosk/texts.py LANGUAGES and the catalogs differ"
+    assert set(LANGUAGES) - {"fr"} == on_disk, "guichet/web/i18n.py LANGUAGES and the catalogs differ"
 
 
 @pytest.mark.parametrize("lang", LANGS)

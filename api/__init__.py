@@ -1,0 +1,14 @@
+"""REST API v1 (/api/v1): JSON endpoints for kiosks, counters, experts, managers and scripts.
+
+Each endpoint parses its input, calls one service function and serializes the result; the rules live
+in guichet.services, so this door obeys exactly what the pages obey. Described at /api/v1/openapi.json.
+"""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Importing the modules registers their routes on bp.
+from . import booking, cases, counters, management, queue, system  # noqa: E402,F401
+
+__all__ = ["bp"]

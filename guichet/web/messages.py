@@ -1,0 +1,106 @@
+"""Every error a person may read, by code, in French first (gettext words them in the caller's language).
+
+Core and services raise errors carrying a code and parameters; the web layer words them here, once,
+for the API's JSON `message`, the kiosk's screen and the pages.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+
+def messages() -> dict[str, str]:
+    # Built per request so gettext picks the caller's language.
+    return {
+        "invalid_transition": _("Action « %(action)s » impossible sur un ticket à l'état « %(state)s »."),
+        "recall_required": _("Rappelez le ticket au moins %(min_recalls)s fois avant de le déclarer absent."),
+        "outcome_required": _("Indiquez l'issue de la visite."),
+        "unknown_outcome": _("Issue « %(outcome)s » inconnue pour ce site."),
+        "quota_reached": _("Le quota du jour pour ce service est atteint (%(quota)s tickets)."),
+        "service_closed": _("Ce service est fermé."),
+        "counter_busy": _("Ce guichet a déjà un ticket en cours (%(number)s) : terminez-le d'abord."),
+        "site_not_found": _("Site inconnu."),
+        "service_not_found": _("Service inconnu."),
+        "counter_not_found": _("Guichet inconnu."),
+        "ticket_not_found": _("Ticket inconnu."),
+        "unknown_action": _("Action inconnue."),
+        "use_call_next": _("Utilisez « appeler le suivant » pour appeler un ticket."),
+        "transfer_target_required": _("Indiquez le service ou le guichet de destination."),
+        "transfer_to_self": _("Le ticket est déjà à ce guichet pour ce service."),
+        "forbidden": _("Vous n'avez pas le droit de faire cela."),
+        "role": _("Votre rôle ne permet pas cette action."),
+        "other_site": _("Vous n'avez pas accès à ce site."),
+        "held_by_other_agent": _("Le ticket %(number)s est pris en charge par un autre agent."),
+        "counter_occupied": _("Ce guichet est déjà occupé par %(agent)s."),
+        "counter_of_other_agent": _("Le guichet %(counter)s est occupé par un autre agent."),
+        "unknown_counter_status": _("État de guichet inconnu."),
+        "transfer_one_target": _("Transférez vers un guichet ou vers un agent, pas les deux."),
+        "unknown_placement": _("Placement inconnu : « par heure d'arrivée » ou « en premier »."),
+        "user_not_found": _("Agent inconnu."),
+        "duplicate_service": _("Un même service est indiqué deux fois."),
+        "user_without_site": _("Ce compte n'est rattaché à aucun site."),
+        "case_required": _("Une transmission au niveau 2 demande d'ouvrir un dossier."),
+        "case_needs_escalated_outcome": _(
+            "Un dossier de niveau 2 s'ouvre avec l'issue « Transmis au niveau 2 »."
+        ),
+        "case_services_required": _("Indiquez au moins un service concerné."),
+        "case_description_required": _("Décrivez la demande en quelques mots."),
+        "consent_required": _("Les coordonnées ne sont conservées qu'avec l'accord de la personne."),
+        "contact_name_required": _("Indiquez le nom de la personne à recontacter."),
+        "too_long": _("Texte trop long (%(limit)s caractères au plus)."),
+        "case_not_found": _("Dossier inconnu."),
+        "case_of_other_expert": _("Ce dossier est suivi par un autre expert."),
+        "experts_only": _("Seuls les experts de niveau 2 répondent aux dossiers."),
+        "unknown_case_status": _("État de dossier inconnu."),
+        "case_closed": _("Le dossier %(reference)s a déjà reçu sa réponse."),
+        "service_not_in_case": _("Ce service n'est pas concerné par ce dossier."),
+        "contribution_required": _("Écrivez la contribution du service."),
+        "answer_required": _("Écrivez la réponse groupée."),
+        "contributions_missing": _("La réponse groupée attend encore la contribution de : %(missing)s."),
+        "motif_not_found": _("Motif de rendez-vous inconnu."),
+        "motif_required": _("Choisissez un motif de rendez-vous."),
+        "persons_out_of_range": _("Ce motif accueille de 1 à %(max)s personnes."),
+        "date_malformed": _("Date invalide : utilisez le format AAAA-MM-JJ."),
+        "date_range_inverted": _("La date de fin précède la date de début."),
+        "date_range_too_long": _("Cherchez des créneaux sur %(days)s jours au plus."),
+        "start_malformed": _("Heure de début invalide."),
+        "start_needs_offset": _("L'heure de début doit indiquer son fuseau horaire (ex. +01:00)."),
+        "slot_taken": _("Ce créneau vient d'être pris. Choisissez-en un autre."),
+        "ants_required": _("Ce motif demande le numéro de pré-demande ANTS."),
+        "ants_malformed": _("Le numéro de pré-demande ANTS compte 10 lettres majuscules et chiffres."),
+        "ants_not_expected": _("Ce motif ne demande pas de numéro de pré-demande ANTS."),
+        "ants_already_used": _("Ce numéro de pré-demande ANTS a déjà un rendez-vous."),
+        "too_many_appointments": _("Vous avez déjà %(max)s rendez-vous à venir pour ce motif."),
+        "booking_consent_required": _("Votre accord est nécessaire pour enregistrer le rendez-vous."),
+        "bad_signature": _("Ce lien n'est pas valide. Utilisez le lien reçu par e-mail."),
+        "change_too_late": _(
+            "Il est trop tard pour modifier ce rendez-vous en ligne (%(hours)s h avant). Appelez l'accueil."
+        ),
+        "appointment_not_active": _("Ce rendez-vous est annulé ou déjà passé."),
+        "appointment_not_movable": _("Ce rendez-vous ne peut pas être déplacé en ligne. Appelez l'accueil."),
+        "waitlist_closed": _("Vous avez déjà reçu toutes les propositions de créneau prévues."),
+        "feed_not_found": _("Agenda introuvable."),
+        "too_many_requests": _("Trop de demandes : réessayez dans quelques instants."),
+        "unauthenticated": _("Authentification requise."),
+        "csrf": _("Jeton CSRF manquant ou invalide : rechargez la page."),
+        "booking_not_found": _(
+            "Ce code de rendez-vous est inconnu. Vérifiez-le ou adressez-vous à l'accueil."
+        ),
+        "booking_code_malformed": _(
+            "Un code de rendez-vous compte 8 lettres et chiffres. Vérifiez-le ou adressez-vous à l'accueil."
+        ),
+        "booking_too_early": _(
+            "Il est trop tôt pour enregistrer ce rendez-vous. "
+            "Revenez un peu plus tard ou adressez-vous à l'accueil."
+        ),
+        "booking_other_day": _("Ce rendez-vous n'est pas prévu aujourd'hui. Adressez-vous à l'accueil."),
+        "booking_not_active": _(
+            "Ce rendez-vous a été annulé ou n'est plus valable. Adressez-vous à l'accueil."
+        ),
+        "unknown_priority_reason": _("Motif de priorité inconnu."),
+        "print_job_not_found": _("Impression inconnue."),
+        "enrolment_invalid": _("Lien d'enregistrement invalide"),
+        "not_found": _("Introuvable"),
+        "invalid_json": _("Le corps de la requête doit être un objet JSON."),
+        "validation": _("Données invalides."),
+    }
