@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from guichet.core.errors import DomainError
 from guichet.models import Ticket, TicketEvent
-from guichet.services import accounts, calling, counters, ticket_steps, tickets
+from guichet.services import accounts, board, calling, counters, ticket_steps, tickets
 from guichet.services.context import Actor
 
 from ..conftest import standalone_context
@@ -64,7 +64,7 @@ def test_eight_agents_on_one_queue_serve_every_ticket_once(database_url: str) ->
         start.wait()
         while time.monotonic() < deadline:
             try:
-                parked = counters.parked(ctx, me, "loop")
+                parked = board.parked(ctx, me, "loop")
                 t = None
                 if parked and rnd.random() < 0.5:
                     try:
