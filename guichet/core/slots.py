@@ -66,9 +66,6 @@ class Slot(NamedTuple):
     expert_id: int
     place_id: int
 
-    def start_at(self, tz: ZoneInfo) -> datetime:
-        return datetime.fromtimestamp(self.start, tz)
-
 
 @dataclass(frozen=True)
 class Calendar:
