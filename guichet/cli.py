@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import click
 
+from .core.roles import AGENT, DEVICE_KINDS, ROLES
 from .settings import SERVERS, SettingsError, load_settings
 
 
@@ -159,7 +160,7 @@ def device() -> None:
 
 @device.command("enroll")
 @click.option("--site", "site_slug", required=True)
-@click.option("--kind", type=click.Choice(["kiosk", "display"]), required=True)
+@click.option("--kind", type=click.Choice(DEVICE_KINDS), required=True)
 @click.option("--name", "device_name", required=True, help="Device name, created if new")
 @click.option("--printer-url", help="The kiosk's own printer (default: GUICHET_PRINTER_URL)")
 def device_enroll(site_slug: str, kind: str, device_name: str, printer_url: str | None) -> None:
@@ -283,7 +284,7 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["agent", "expert", "manager", "admin"]), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--site", "site_slug", help="Site slug; omit for every site (admins)")
 @click.option("--name", "display_name")
 @click.option("--email")
@@ -308,7 +309,7 @@ def token() -> None:
 
 
 @token.command("create")
-@click.option("--kind", type=click.Choice(["agent", "kiosk", "display"]), required=True)
+@click.option("--kind", type=click.Choice([AGENT, *DEVICE_KINDS]), required=True)
 @click.option("--user", "username", help="Agent username (kind agent)")
 @click.option("--site", "site_slug", help="Site slug (kiosk, display)")
 @click.option("--device", "device_name", help="Device name, created if new (kiosk, display)")

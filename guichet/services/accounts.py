@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.errors import Invalid, NotFound
-from ..core.roles import ROLES
+from ..core.roles import AGENT, DEVICE_KINDS, ROLES
 from ..models import AccessToken, Device, Site, User
 from .context import Actor, Context
 from .guards import site_by_slug
@@ -108,14 +108,14 @@ def create_token(
     def work(s: Session, _events: list) -> str:
         now = ctx.clock()
         row = AccessToken(token_hash=hash_token(token), label=label, created_at=now)
-        if kind == "agent":
+        if kind == AGENT:
             if not username:
                 raise Invalid("username_required")
             user = s.scalar(select(User).where(User.username == username))
             if user is None:
                 raise NotFound("user_not_found", username=username)
             row.user_id = user.id
-        elif kind in ("kiosk", "display"):
+        elif kind in DEVICE_KINDS:
             if not site_slug or not device_name:
                 raise Invalid("site_and_device_required")
             site = site_by_slug(s, site_slug)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..core.numbering import business_day
+from ..core.roles import AGENT, EXPERT, MANAGER
 from ..core.tickets import State
 from ..models import Counter, Site, Ticket
 from .context import Actor, Context
@@ -63,12 +64,12 @@ def workstation(ctx: Context, actor: Actor, slug: str) -> dict[str, Any]:
             "agents": [
                 {"id": u.id, "name": u.display_name, "role": u.role}
                 for u in users
-                if u.role in ("agent", "expert", "manager")
+                if u.role in (AGENT, EXPERT, MANAGER)
             ],
             "experts": [
                 {"id": u.id, "name": u.display_name, "services": services[u.id]}
                 for u in users
-                if u.role == "expert"
+                if u.role == EXPERT
             ],
         }
 

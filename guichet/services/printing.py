@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from printer import PrintJob, Spooler, TicketPrint
 
+from ..core.roles import KIOSK
 from ..models import Device
 from .context import Actor, Context
 from .devices import record_printer_state
@@ -20,7 +21,7 @@ from .devices import record_printer_state
 
 def printer_url_for(ctx: Context, actor: Actor) -> str | None:
     """The kiosk's own printer (device config `printer_url`), else the installation's."""
-    if actor.kind != "device" or actor.role != "kiosk":
+    if actor.kind != "device" or actor.role != KIOSK:
         return None  # an agent previewing the kiosk prints nothing; the screen shows the ticket
     with ctx.db.session() as s:
         config = s.scalar(select(Device.config).where(Device.id == actor.id)) or {}

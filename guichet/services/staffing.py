@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..core.errors import Invalid, NotFound
+from ..core.roles import ADMIN
 from ..models import CounterService, Service, Site, User, UserService
 from .context import Actor, Context, Event
 from .counters import counter_event, counter_for, counter_json
@@ -35,7 +36,7 @@ def site_users(s: Session, site: Site) -> list[User]:
     return list(
         s.scalars(
             select(User)
-            .where(User.active, (User.site_id == site.id) | User.site_id.is_(None), User.role != "admin")
+            .where(User.active, (User.site_id == site.id) | User.site_id.is_(None), User.role != ADMIN)
             .order_by(User.display_name)
         ).all()
     )
@@ -103,7 +104,7 @@ def set_user_services(ctx: Context, actor: Actor, user_id: int, codes: list[str]
 
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
         user = s.get(User, user_id)
-        if user is None or user.role == "admin":
+        if user is None or user.role == ADMIN:
             raise NotFound("user_not_found", user=user_id)
         site_id = user.site_id if user.site_id is not None else actor.site_id
         if site_id is None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.errors import DomainError, Forbidden, Invalid, NotFound
-from ..core.roles import MANAGERS
+from ..core.roles import ADMIN, MANAGERS
 from ..core.tickets import HELD_STATES, Action, State, check_no_show, check_outcome, next_state
 from ..models import Counter, Service, Site, Ticket, User
 from . import cases
@@ -130,7 +130,7 @@ def _transfer(s: Session, t: Ticket, actor: Actor, now: datetime, params: dict[s
             agent is None
             or not agent.active
             or agent.site_id not in (None, t.site_id)
-            or agent.role == "admin"
+            or agent.role == ADMIN
         ):
             raise NotFound("user_not_found", user=agent_id)
         if agent.id == t.agent_id and service.id == t.service_id:

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from ..core.errors import Invalid, NotFound
-from ..core.roles import STAFF
+from ..core.roles import KIOSK, STAFF
 from ..services import accounts, devices, sites
 from .auth import DEVICE_COOKIE, ctx, public, requires
 from .csrf import csrf_token, form_token_ok
@@ -85,7 +85,7 @@ def enrol(code: str) -> Any:
         done = devices.enrol(ctx(), code)
     except NotFound:
         return render_template("enrol.html", invalid=True), 404
-    target = f"/kiosk/{done.site_slug}" if done.kind == "kiosk" else f"/display/{done.site_slug}"
+    target = f"/kiosk/{done.site_slug}" if done.kind == KIOSK else f"/display/{done.site_slug}"
     response = redirect(target, code=303)
     response.set_cookie(
         DEVICE_COOKIE,
