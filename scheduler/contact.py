@@ -13,7 +13,6 @@ from guichet.core.errors import DomainError
 from guichet.services import booking
 from guichet.services.guards import is_staff
 from guichet.web.auth import ctx, public
-from guichet.web.csrf import form_token_ok
 from guichet.web.errors import http_status
 from guichet.web.ratelimit import limited
 
@@ -29,7 +28,7 @@ from .rendering import (
     viewer,
 )
 from .selection import Selection
-from .views import bp, common, expired_form, selection_or_error
+from .views import bp, chosen_selection, common, refuse, require_complete, require_form
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^[0-9 +().-]{6,32}$")
@@ -63,15 +62,16 @@ def _contact(sel: Selection, who: Any, start_raw: str, status: int = 200, **extr
     )
 
 
-def _start_or_error(sel: Selection, raw: str | None):
+def _start(sel: Selection, raw: str | None) -> str:
+    """The slot's start as sent back by the form (PageError when it is not a time)."""
     if texts.parse_iso(raw or "") is None:
-        return error_page(
+        refuse(
             400,
             texts.error_message("start_malformed"),
             url_for(".book_page", site=sel.site["slug"], **sel.params()),
             _("Choisir un créneau"),
         )
-    return None
+    return str(raw)
 
 
 @bp.get("/rdv/<site>/coordonnees")
@@ -80,13 +80,9 @@ def _start_or_error(sel: Selection, raw: str | None):
 @localized
 def contact_page(site: str):
     who = viewer()
-    sel = selection_or_error(site, request.args, who)
-    if not isinstance(sel, Selection):
-        return sel
-    if not sel.complete:
-        return page("options.html", 400, **common(sel, who))
-    bad = _start_or_error(sel, request.args.get("start"))
-    return bad or _contact(sel, who, request.args["start"])
+    sel = chosen_selection(site, request.args, who)
+    require_complete(sel, who)
+    return _contact(sel, who, _start(sel, request.args.get("start")))
 
 
 def check_contact(form: Any, requires_ants: bool) -> tuple[dict[str, str], dict[str, str]]:
@@ -136,18 +132,11 @@ FIELD_OF_ERROR = {
 @limited("booking")
 @localized
 def book(site: str):
-    if not form_token_ok():
-        return expired_form(site)
+    require_form(site)
     who = poster()
-    sel = selection_or_error(site, request.form, who)
-    if not isinstance(sel, Selection):
-        return sel
-    if not sel.complete:
-        return page("options.html", 400, **common(sel, who))
-    start = request.form.get("start") or ""
-    bad = _start_or_error(sel, start)
-    if bad:
-        return bad
+    sel = chosen_selection(site, request.form, who)
+    require_complete(sel, who)
+    start = _start(sel, request.form.get("start"))
     values, errors = check_contact(request.form, bool(sel.motif["requires_ants"]))
     if errors:
         return _contact(sel, who, start, 400, values=values, errors=errors)

@@ -23,14 +23,15 @@ from guichet.web.ratelimit import limited
 from . import selection, texts
 from .rendering import error_page, localized, page, viewer
 from .selection import BadInput, Selection
-from .views import bp
+from .views import bp, refuse
 
 
-def _appointment(code: str, sig: str) -> dict[str, Any] | tuple[str, int]:
+def _appointment(code: str, sig: str) -> dict[str, Any]:
+    """The appointment of a signed link (PageError with the French explanation otherwise)."""
     try:
         return booking.view_appointment(ctx(), code, sig)
     except DomainError as exc:
-        return error_page(http_status(exc), texts.error_message(exc.code, exc.params))
+        refuse(http_status(exc), texts.error_message(exc.code, exc.params))
 
 
 def _manage_page(appt: dict[str, Any], sig: str, status: int = 200, alert: str | None = None):
@@ -58,8 +59,6 @@ def _manage_page(appt: dict[str, Any], sig: str, status: int = 200, alert: str |
 @localized
 def manage(code: str, sig: str):
     appt = _appointment(code, sig)
-    if isinstance(appt, tuple):
-        return appt
     return _manage_page(appt, sig)
 
 
@@ -71,8 +70,6 @@ def _refused(appt: dict[str, Any], sig: str, exc: DomainError):
 def _signed_post(code: str, sig: str, action: Callable[[], object], done: str):
     """A form of the manage page: check the link and the form, call the service, back to the page."""
     appt = _appointment(code, sig)
-    if isinstance(appt, tuple):
-        return appt
     if not form_token_ok():
         return _manage_page(appt, sig, 403, alert=_("Le formulaire a expiré : réessayez."))
     try:
@@ -89,8 +86,6 @@ def _signed_post(code: str, sig: str, action: Callable[[], object], done: str):
 @localized
 def cancel_page(code: str, sig: str):
     appt = _appointment(code, sig)
-    if isinstance(appt, tuple):
-        return appt
     if not appt["can_change"]:
         return redirect(url_for(".manage", code=code, sig=sig), code=303)
     return page("cancel.html", a=texts.appointment_view(appt), site=appt["site"], sig=sig, texts=texts)
@@ -209,8 +204,6 @@ def _move_page(
 @localized
 def move_page(code: str, sig: str):
     appt = _appointment(code, sig)
-    if isinstance(appt, tuple):
-        return appt
     return _move_page(appt, sig)
 
 
@@ -220,8 +213,6 @@ def move_page(code: str, sig: str):
 @localized
 def move(code: str, sig: str):
     appt = _appointment(code, sig)
-    if isinstance(appt, tuple):
-        return appt
     if not form_token_ok():
         return _manage_page(appt, sig, 403, alert=_("Le formulaire a expiré : réessayez."))
     chosen = selection.parse_slot(request.form.get("slot"))

@@ -9,7 +9,7 @@ prevents double submission. Each POST calls one booking service, the same as the
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Blueprint, redirect, request, url_for
 from flask_babel import gettext as _
@@ -35,35 +35,60 @@ bp = Blueprint(
 )
 
 
-def _unknown_site():
-    return error_page(
-        404, texts.error_message("site_not_found"), url_for("pages.home"), _("Retour à l'accueil")
-    )
+class PageError(Exception):
+    """A step that cannot go on, carrying the page to answer instead (so views read straight on)."""
+
+    def __init__(self, response: tuple[str, int]) -> None:
+        super().__init__(response[1])
+        self.response = response
 
 
-def expired_form(site: str):
-    return error_page(
-        403, _("Le formulaire a expiré : réessayez."), url_for(".book_page", site=site), _("Recommencer")
-    )
+@bp.errorhandler(PageError)
+def _answer_page_error(exc: PageError) -> tuple[str, int]:
+    return exc.response
 
 
-def selection_or_error(site: str, args: Any, who: Any) -> Selection | tuple[str, int]:
-    """The site's motif named in args, with its options; or the error page to answer."""
+def refuse(status: int, message: str, back: str | None = None, back_label: str | None = None) -> NoReturn:
+    """Stop the step with the French error page (and a way back)."""
+    raise PageError(error_page(status, message, back, back_label))
+
+
+def require_form(site: str) -> None:
+    """A posted form carries the session's CSRF token, or the citizen starts again."""
+    if not form_token_ok():
+        refuse(
+            403, _("Le formulaire a expiré : réessayez."), url_for(".book_page", site=site), _("Recommencer")
+        )
+
+
+def _motifs_and_case(site: str, args: Any, who: Any) -> tuple[dict[str, Any], int | None]:
+    """The site's bookable motifs, and the level-2 case the booking answers (agents only)."""
     try:
         data = booking.list_motifs(ctx(), site, who)
     except NotFound:
-        return _unknown_site()
+        refuse(404, texts.error_message("site_not_found"), url_for("pages.home"), _("Retour à l'accueil"))
     try:
         case = selection.parse_case(args.get("case"))
     except BadInput as exc:
-        return error_page(400, exc.message, url_for(".book_page", site=site), _("Recommencer"))
+        refuse(400, exc.message, url_for(".book_page", site=site), _("Recommencer"))
     if case is not None and not is_staff(who):
-        return _case_refused(site)
+        refuse(
+            403,
+            _("Seul un agent connecté peut rattacher un rendez-vous à un dossier."),
+            url_for(".book_page", site=site),
+            _("Prendre rendez-vous sans dossier"),
+        )
+    return data, case
+
+
+def chosen_selection(site: str, args: Any, who: Any) -> Selection:
+    """The site's motif named in args, with its options read (PageError when it cannot be)."""
+    data, case = _motifs_and_case(site, args, who)
     code = (args.get("motif") or "").strip()[:32]
     motif = next((m for m in data["motifs"] if m["code"] == code), None)
     if motif is None:
         message = texts.error_message("motif_not_found" if code else "motif_required")
-        return error_page(
+        refuse(
             404 if code else 400, message, url_for(".book_page", site=site, case=case), _("Choisir un motif")
         )
     return selection.read(data["site"], motif, data["places"], args, case)
@@ -73,25 +98,14 @@ def common(sel: Selection, who: Any) -> dict[str, Any]:
     return {"sel": sel, "site": sel.site, "staff": is_staff(who), "texts": texts}
 
 
-def _case_refused(site: str):
-    return error_page(
-        403,
-        _("Seul un agent connecté peut rattacher un rendez-vous à un dossier."),
-        url_for(".book_page", site=site),
-        _("Prendre rendez-vous sans dossier"),
-    )
+def require_complete(sel: Selection, who: Any) -> None:
+    """Every option of the motif (persons, place) is chosen, or the options page asks again."""
+    if not sel.complete:
+        raise PageError(page("options.html", 400, **common(sel, who)))
 
 
 def _motifs_page(site: str, who: Any, error: str | None = None):
-    try:
-        data = booking.list_motifs(ctx(), site, who)
-        case = selection.parse_case(request.args.get("case"))
-    except NotFound:
-        return _unknown_site()
-    except BadInput as exc:
-        return error_page(400, exc.message, url_for(".book_page", site=site), _("Recommencer"))
-    if case is not None and not is_staff(who):
-        return _case_refused(site)
+    data, case = _motifs_and_case(site, request.args, who)
     return page(
         "motifs.html",
         400 if error else 200,
@@ -113,9 +127,7 @@ def book_page(site: str):
     if not request.args.get("motif"):
         sent = request.args.get("step") == "motif"  # the motif form was sent without a choice
         return _motifs_page(site, who, texts.error_message("motif_required") if sent else None)
-    sel = selection_or_error(site, request.args, who)
-    if not isinstance(sel, Selection):
-        return sel
+    sel = chosen_selection(site, request.args, who)
     if sel.asks_place and sel.place is None:
         _offer_only_open_places(sel, who)
     if not sel.complete:
@@ -218,20 +230,16 @@ def _slots(
 @localized
 def hold(site: str):
     """Keep the chosen slot for the citizen while they fill in the contact form."""
-    if not form_token_ok():
-        return expired_form(site)
+    require_form(site)
     who = poster()
-    sel = selection_or_error(site, request.form, who)
-    if not isinstance(sel, Selection):
-        return sel
+    sel = chosen_selection(site, request.form, who)
     chosen = selection.parse_slot(request.form.get("slot"))
     if chosen is not None and chosen[1] in {p["id"] for p in sel.places}:
         sel.place = chosen[1]  # the time chosen says where
         sel.errors.pop("place", None)
     elif sel.asks_place and sel.place is None:
         _offer_only_open_places(sel, who)
-    if not sel.complete:
-        return page("options.html", 400, **common(sel, who))
+    require_complete(sel, who)
     try:
         day = selection.parse_day(request.form.get("day"))
     except BadInput as exc:

@@ -275,6 +275,22 @@ def _may_answer(s: Session, actor: Actor, c: Case, cs: CaseService | None = None
     raise Forbidden("case_of_other_expert")
 
 
+def _open_case_to_change(s: Session, actor: Actor, case_id: int) -> Case:
+    """The case, locked for this transaction, while it still takes contributions and its answer."""
+    c = _case_for(s, actor, case_id, lock=True)
+    if c.status != "open":
+        raise DomainError("case_closed", reference=reference(c.id))
+    return c
+
+
+def _changed(s: Session, c: Case, now: datetime, events: list[Event]) -> dict[str, Any]:
+    """Tell the workstations (case id and status only) and answer the case as it now is."""
+    s.flush()
+    s.refresh(c)
+    events.append(_case_event(c))
+    return case_json(c, now, _ticket_numbers(s, [c]).get(c.ticket_id or 0))
+
+
 def contribute(ctx: Context, actor: Actor, case_id: int, service_code: str, text: str) -> dict[str, Any]:
     """One service's part of the answer; it may be rewritten until the case is answered."""
     require_staff(actor)
@@ -284,9 +300,7 @@ def contribute(ctx: Context, actor: Actor, case_id: int, service_code: str, text
 
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
         now = ctx.clock()
-        c = _case_for(s, actor, case_id, lock=True)
-        if c.status != "open":
-            raise DomainError("case_closed", reference=reference(c.id))
+        c = _open_case_to_change(s, actor, case_id)
         row = next((cs for cs in c.services if cs.service.code == service_code), None)
         if row is None:
             raise NotFound("service_not_in_case", service=service_code)
@@ -296,10 +310,7 @@ def contribute(ctx: Context, actor: Actor, case_id: int, service_code: str, text
         row.contributed_by_id = actor.user_id
         if row.expert_id is None and actor.role == EXPERT:
             row.expert_id = actor.user_id
-        s.flush()
-        s.refresh(c)
-        events.append(_case_event(c))
-        return case_json(c, now, _ticket_numbers(s, [c]).get(c.ticket_id or 0))
+        return _changed(s, c, now, events)
 
     return ctx.transact(work)
 
@@ -313,9 +324,7 @@ def answer(ctx: Context, actor: Actor, case_id: int, text: str) -> dict[str, Any
 
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
         now = ctx.clock()
-        c = _case_for(s, actor, case_id, lock=True)
-        if c.status != "open":
-            raise DomainError("case_closed", reference=reference(c.id))
+        c = _open_case_to_change(s, actor, case_id)
         _may_answer(s, actor, c)
         missing = [cs.service for cs in c.services if cs.contribution is None]
         if missing:
@@ -328,10 +337,7 @@ def answer(ctx: Context, actor: Actor, case_id: int, text: str) -> dict[str, Any
         c.answer = text
         c.answered_at = now
         c.answered_by_id = actor.user_id
-        s.flush()
-        s.refresh(c)
-        events.append(_case_event(c))
-        return case_json(c, now, _ticket_numbers(s, [c]).get(c.ticket_id or 0))
+        return _changed(s, c, now, events)
 
     return ctx.transact(work)
 
