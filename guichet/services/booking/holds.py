@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from ...core.errors import DomainError
@@ -73,7 +73,7 @@ def purge_expired_holds(ctx: Context) -> int:
     """Delete the holds past their time (expired holds already count as free; this keeps the table small)."""
 
     def work(s: Session, events: list[Event]) -> int:
-        res = s.execute(delete(SlotHold).where(SlotHold.expires_at <= ctx.clock()))
-        return int(res.rowcount or 0)  # type: ignore[attr-defined]
+        res = cast("CursorResult[Any]", s.execute(delete(SlotHold).where(SlotHold.expires_at <= ctx.clock())))
+        return int(res.rowcount or 0)
 
     return ctx.transact(work)
