@@ -93,7 +93,8 @@ class SmtpTransport:
             )
         if isinstance(exc, ssl.SSLError):
             return MailError("tls", f"TLS with {self.where} failed: {exc.reason or exc}")
-        if isinstance(exc, TimeoutError):
+        # smtplib reports a reply that timed out as a disconnection, the timeout as its context.
+        if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
             limit = self.send_timeout if stage == "send" else self.timeout
             return MailError("timeout", f"no answer from {self.where} within {limit:g} s ({stage})")
         if isinstance(exc, smtplib.SMTPServerDisconnected):
