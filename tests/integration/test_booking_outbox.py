@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
@@ -21,23 +21,16 @@ from guichet.settings import Settings
 from mailer import MailError
 
 from ..conftest import make_settings
-from ..factories import add_booking
 from ..mailer.fake_smtp_server import Inbox, free_port, smtp_server
+from . import test_booking_mail
 
-NOW = datetime(2027, 3, 22, 7, 0, tzinfo=UTC)  # Monday 08:00 in Paris
+NOW = test_booking_mail.NOW
+clock = test_booking_mail.clock  # the same booked site and settable clock
 
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return make_settings(database_url)
-
-
-@pytest.fixture
-def clock(ctx, world):  # type: ignore[no-untyped-def]
-    state = {"now": NOW}
-    ctx.clock = lambda: state["now"]
-    add_booking(ctx, world, experts=1)
-    return state
 
 
 @pytest.fixture
