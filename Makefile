@@ -43,7 +43,7 @@ test: $(STAMP) $(JS_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check guichet api tests bench kiosk display counters admin scheduler tracking printer
+	$(BIN)/ruff check guichet api tests bench kiosk display counters admin scheduler tracking printer mailer
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -76,7 +76,7 @@ def serve(host: str, port: int, server: str | None, jobs: bool) -> None:
     app, ctx = _context()
     click.echo(f"Guichet on http://{host}:{port}/ ({mode} server, database: {ctx.db.dialect})", err=True)
     if jobs:
-        from .services.notify import jobs_loop
+        from .services.jobs import jobs_loop
 
         app.extensions["socketio"].start_background_task(jobs_loop, ctx)
     run(app, host, port)
@@ -90,7 +90,7 @@ def jobs() -> None:
 @jobs.command("run")
 def jobs_run() -> None:
     """One pass: queue reminders, send the e-mails waiting in the outbox, purge holds and old contacts."""
-    from .services.notify import run_jobs
+    from .services.jobs import run_jobs
 
     _app, ctx = _context()
     for name, count in run_jobs(ctx).items():

@@ -16,7 +16,8 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from guichet.models import Notification
-from guichet.services import notify
+from guichet.services import jobs
+from guichet.services.notifications import outbox, reminders
 
 from ..factories import add_booking
 
@@ -79,7 +80,7 @@ def test_the_confirmation_arrives_with_an_ics_invitation_and_a_working_manage_li
     client, ctx, inbox, clock
 ) -> None:
     booked = book(client, "2027-03-30T09:30:00+02:00")
-    assert notify.send_pending(ctx) == {"sent": 1, "failed": 0, "dropped": 0}
+    assert outbox.send_pending(ctx) == {"sent": 1, "failed": 0, "dropped": 0}
     [msg] = inbox.messages
     assert msg["To"] == "a.martin@example.org" and msg["X-Envelope-To"] == "a.martin@example.org"
     assert msg["Subject"] == "Confirmation de votre rendez-vous du mardi 30 mars 2027 à 09 h 30"
@@ -101,25 +102,25 @@ def test_the_confirmation_arrives_with_an_ics_invitation_and_a_working_manage_li
     forged = client.get(f"/api/v1/appointments/{booked['code']}?sig={'0' * 32}")
     assert forged.status_code == 403 and forged.json["error"] == "bad_signature"
     # Sent once: a second pass has nothing to do.
-    assert notify.send_pending(ctx)["sent"] == 0 and len(inbox.messages) == 1
+    assert outbox.send_pending(ctx)["sent"] == 0 and len(inbox.messages) == 1
 
 
 def test_a_reminder_goes_48_hours_before_and_never_after_the_appointment(client, ctx, inbox, clock) -> None:
     book(client, "2027-03-25T10:00:00+01:00")  # Thursday
     book(client, "2027-03-26T11:00:00+01:00", "late@example.org")  # Friday
-    notify.send_pending(ctx)
+    outbox.send_pending(ctx)
     inbox.messages.clear()
     clock["now"] = datetime(2027, 3, 23, 10, 0, tzinfo=UTC)  # Tuesday 11:00: Thursday 10:00 is 47 h away
-    assert notify.queue_reminders(ctx) == 1
-    assert notify.queue_reminders(ctx) == 0  # once only
-    notify.send_pending(ctx)
+    assert reminders.queue_reminders(ctx) == 1
+    assert reminders.queue_reminders(ctx) == 0  # once only
+    outbox.send_pending(ctx)
     [msg] = inbox.messages
     assert msg["Subject"].startswith("Rappel : votre rendez-vous du jeudi 25 mars 2027 à 10 h 00")
     # The Friday reminder is queued, but the server was down until after the appointment.
     clock["now"] = datetime(2027, 3, 24, 11, 0, tzinfo=UTC)
-    assert notify.queue_reminders(ctx) == 1
+    assert reminders.queue_reminders(ctx) == 1
     clock["now"] = datetime(2027, 3, 26, 10, 30, tzinfo=UTC)  # Friday 11:30 local: too late
-    assert notify.send_pending(ctx) == {"sent": 0, "failed": 0, "dropped": 1}
+    assert outbox.send_pending(ctx) == {"sent": 0, "failed": 0, "dropped": 1}
     assert len(inbox.messages) == 1
 
 
@@ -141,7 +142,7 @@ def test_moving_keeps_the_code_and_uid_and_cancelling_sends_a_cancel(client, ctx
     assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
     again = client.post(f"/api/v1/appointments/{booked['code']}/cancel", json={"sig": sig})
     assert again.status_code == 409 and again.json["error"] == "appointment_not_active"
-    notify.send_pending(ctx)
+    outbox.send_pending(ctx)
     kinds = [m["Subject"].split(" ")[0] for m in inbox.messages]
     assert kinds == ["Confirmation", "Votre", "Annulation"]
     cals = [calendar_of(m) for m in inbox.messages]
@@ -176,7 +177,7 @@ def test_a_freed_slot_is_offered_to_the_waitlist_first_come(client, ctx, inbox, 
         client.post(f"/api/v1/appointments/{early['code']}/cancel", json={"sig": sig_early}).status_code
         == 200
     )
-    notify.send_pending(ctx)
+    outbox.send_pending(ctx)
     [offer] = [m for m in inbox.messages if m["To"] == "later@example.org" and "libéré" in m["Subject"]]
     assert "mardi 23 mars 2027 à 09 h 00" in offer["Subject"]
     taken = client.post(
@@ -195,7 +196,7 @@ def test_a_failing_smtp_server_leaves_the_message_pending_for_the_next_run(clien
     ctx.settings = ctx.settings.with_overrides(smtp_url=f"smtp://127.0.0.1:{dead}")
     book(client, "2027-03-23T09:00:00+01:00")
     with pytest.raises(OSError):
-        notify.send_pending(ctx)
+        outbox.send_pending(ctx)
     with ctx.db.session() as s:
         n = s.scalar(select(Notification))
         assert n.status == "pending" and n.attempts == 1
@@ -204,7 +205,7 @@ def test_a_failing_smtp_server_leaves_the_message_pending_for_the_next_run(clien
 def test_the_file_transport_writes_eml_files(client, ctx, clock, tmp_path) -> None:
     ctx.settings = ctx.settings.with_overrides(smtp_url=f"file://{tmp_path}/mail")
     code = book(client, "2027-03-23T09:00:00+01:00")["code"]
-    assert notify.send_pending(ctx)["sent"] == 1
+    assert outbox.send_pending(ctx)["sent"] == 1
     [eml] = list((tmp_path / "mail").glob("*.eml"))
     msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert code in eml.name and code in body_of(msg)
@@ -230,15 +231,15 @@ def test_jobs_erase_contacts_after_two_years_and_keep_the_appointment(client, ct
     from guichet.models import Appointment
 
     code = book(client, "2027-03-23T09:00:00+01:00")["code"]
-    first = notify.run_jobs(ctx)
+    first = jobs.run_jobs(ctx)
     assert first["sent"] == 1 and first["appointments_anonymised"] == 0
     clock["now"] = NOW + timedelta(days=170)
-    assert notify.run_jobs(ctx)["receipts_anonymised"] == 0
+    assert jobs.run_jobs(ctx)["receipts_anonymised"] == 0
     clock["now"] = NOW + timedelta(days=720)  # receipts are past six months, the contact not past two years
-    middle = notify.run_jobs(ctx)
+    middle = jobs.run_jobs(ctx)
     assert middle["receipts_anonymised"] == 1 and middle["appointments_anonymised"] == 0
     clock["now"] = NOW + timedelta(days=740)
-    assert notify.run_jobs(ctx)["appointments_anonymised"] == 1
+    assert jobs.run_jobs(ctx)["appointments_anonymised"] == 1
     with ctx.db.session() as s:
         a = s.scalar(select(Appointment).where(Appointment.code == code))
         assert a.status == "booked" and a.contact_email is None and a.contact_name is None

@@ -1,0 +1,50 @@
+"""Background jobs, every minute in `guichet serve` (or `guichet jobs run` from cron): reminders, the
+e-mail outbox, expired holds, retention of personal data."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from mailer import MailError
+
+from .booking import purge_expired_holds
+from .context import Context
+from .notifications.outbox import send_pending
+from .notifications.reminders import queue_reminders
+from .retention import purge_personal_data
+
+log = logging.getLogger(__name__)
+JOBS_EVERY_S = 60
+
+
+def run_jobs(ctx: Context) -> dict[str, int]:
+    """One pass of the background work: reminders, the outbox, expired holds, retention. A mail server
+    that is down stops the outbox only: holds and retention still run (a contact must not outlive its
+    retention because mail is down), then the mail error is raised for the loop or cron to report."""
+    reminders = queue_reminders(ctx)
+    mail_error: MailError | None = None
+    try:
+        sent = send_pending(ctx)
+    except MailError as exc:
+        mail_error, sent = exc, {"sent": 0, "failed": 0, "dropped": 0}
+    holds = purge_expired_holds(ctx)
+    purged = purge_personal_data(ctx)
+    if mail_error is not None:
+        raise mail_error
+    return {"reminders_queued": reminders, **sent, "holds_purged": holds, **purged}
+
+
+def jobs_loop(ctx: Context) -> None:
+    """`guichet serve`'s background task: run_jobs every minute, forever; an error is logged, never fatal."""
+    while True:
+        try:
+            done = run_jobs(ctx)
+            if any(done.values()):
+                log.info("jobs: %s", ", ".join(f"{k}={v}" for k, v in done.items() if v))
+        except MailError as exc:
+            # Expected while the mail server is down: one line a minute, not a traceback.
+            log.error("background jobs: e-mails not sent (%s); retrying in %s s", exc, JOBS_EVERY_S)
+        except Exception:
+            log.exception("background jobs failed; retrying in %s s", JOBS_EVERY_S)
+        time.sleep(JOBS_EVERY_S)
