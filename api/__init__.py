@@ -4,11 +4,8 @@ Each endpoint parses its input, calls one service function and serializes the re
 in guichet.services, so this door obeys exactly what the pages obey. Described at /api/v1/openapi.json.
 """
 
-from flask import Blueprint
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
 # Importing the modules registers their routes on bp.
-from . import booking, cases, counters, management, queue, system  # noqa: E402,F401
+from . import booking, cases, counters, management, queue, system  # noqa: F401
+from .blueprint import bp
 
 __all__ = ["bp"]

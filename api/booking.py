@@ -14,7 +14,7 @@ from guichet.web.auth import actor, ctx, current_actor, public, requires
 from guichet.web.bodies import parse
 from guichet.web.ratelimit import limited
 
-from . import bp
+from .blueprint import bp
 from .schemas import BookBody, HoldBody, MoveBody, Signed
 
 

@@ -12,7 +12,7 @@ from guichet.services import cases
 from guichet.web.auth import actor, ctx, requires
 from guichet.web.bodies import parse
 
-from . import bp
+from .blueprint import bp
 from .schemas import Answer, CaseIn, Contribution
 
 

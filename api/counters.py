@@ -12,7 +12,7 @@ from guichet.services import board, calling, counters
 from guichet.web.auth import actor, ctx, requires
 from guichet.web.bodies import parse
 
-from . import bp
+from .blueprint import bp
 from .labels import with_outcome_labels
 from .schemas import CounterStatus, Empty, WalkIn
 

@@ -12,7 +12,7 @@ from guichet.services import calling, sites, ticket_steps, tickets, tracking
 from guichet.web.auth import actor, ctx, public, requires
 from guichet.web.bodies import parse
 
-from . import bp
+from .blueprint import bp
 from .schemas import ACTION_BODIES, Empty, IssueTicket
 
 

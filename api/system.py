@@ -11,7 +11,7 @@ from guichet.services import accounts
 from guichet.services import health as health_service
 from guichet.web.auth import actor, ctx, public, requires
 
-from . import bp
+from .blueprint import bp
 from .openapi import document
 
 

@@ -15,7 +15,7 @@ from guichet.services import booking
 from guichet.web.auth import actor, ctx, requires, sign_in_first, watched_site
 from guichet.web.csrf import csrf_token
 
-from . import bp
+from .blueprint import bp
 
 
 @bp.get("/expert")

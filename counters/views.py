@@ -12,7 +12,7 @@ from guichet.core.roles import MANAGERS, STAFF
 from guichet.web.auth import actor, requires, sign_in_first
 from guichet.web.csrf import csrf_token
 
-from . import bp
+from .blueprint import bp
 
 
 def client_texts() -> dict[str, str]:
