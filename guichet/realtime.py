@@ -26,8 +26,19 @@ COUNTER_NAMESPACE = "/counter"
 TRACK_NAMESPACE = "/track"
 # Namespaces that hear about a site's queue.
 SITE_NAMESPACES = (DISPLAY_NAMESPACE, COUNTER_NAMESPACE)
-# Workstation news: counters and cases concern staff, never the waiting-room screens.
-PRIVATE_EVENTS = frozenset({"ticket_changed", "counter_changed", "case_changed"})
+# Workstation news: counters, cases and the experts' appointments concern staff, never the
+# waiting-room screens (an appointment's event names its expert).
+PRIVATE_EVENTS = frozenset(
+    {
+        "ticket_changed",
+        "counter_changed",
+        "case_changed",
+        "appointment_booked",
+        "appointment_cancelled",
+        "appointment_moved",
+        "appointment_checked_in",
+    }
+)
 
 
 def site_room(site_id: int) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, render_template, request
 from pydantic import Field
 
-from guichet.core.errors import DomainError, NotFound
+from guichet.core.errors import NotFound
 from guichet.core.roles import KIOSK_USERS
 from guichet.services import checkin, printing, sites, tickets
 from guichet.services.guards import check_site
@@ -21,15 +21,6 @@ from . import texts
 bp = Blueprint(
     "kiosk", __name__, template_folder="templates", static_folder="static", static_url_path="/kiosk/static"
 )
-
-# The CMI priority is the law (CASF L241-3); other categories are the site's choice (settings).
-DEFAULT_PRIORITY_REASONS = ("cmi", "pregnancy")
-
-
-def _priority_reasons(state: dict[str, Any]) -> tuple[str, ...]:
-    reasons = tuple(state["site"].get("priority_reasons") or DEFAULT_PRIORITY_REASONS)
-    return reasons if "cmi" in reasons else ("cmi", *reasons)
-
 
 class IssueBody(Body):
     service: str = Field(min_length=1, max_length=32)
@@ -84,8 +75,8 @@ def page(slug: str):
                     else texts.next_opening_text(sv["next_opening"], site["timezone"]),
                 }
             )
-        reasons = _priority_reasons(state)
-        priority = [{"code": r, "label": texts.priority_label(r)} for r in reasons]
+        # The legal CMI first, then the site's own categories (the same list the service accepts).
+        priority = [{"code": r, "label": texts.priority_label(r)} for r in site["priority_reasons"]]
         closed_text = "" if site["open"] else texts.next_opening_text(site["next_opening"], site["timezone"])
         cookie = request.cookies.get(DEVICE_COOKIE, "")
         return render_template(
@@ -102,7 +93,9 @@ def page(slug: str):
         )
 
 
-def _ticket_response(ticket: dict[str, Any], lang: str, state: dict[str, Any], extra: dict[str, Any]):
+def _ticket_response(slug: str, ticket: dict[str, Any], lang: str, extra: dict[str, Any]):
+    """The ticket as the kiosk shows and prints it, in the visitor's language."""
+    state = sites.list_services(ctx(), slug, include_inactive=True, codes={ticket["service"]})
     site = state["site"]
     labels = {sv["code"]: sv["labels"].get(lang) or sv["label"] for sv in state["services"]}
     with in_language(lang):
@@ -128,33 +121,17 @@ def _ticket_response(ticket: dict[str, Any], lang: str, state: dict[str, Any], e
 @requires(*KIOSK_USERS)
 def issue(slug: str):
     body = parse(IssueBody)
-    state = _check_site(slug)
-    service = next((s for s in state["services"] if s["code"] == body.service), None)
-    if service is None:
-        raise NotFound("service_not_found", service=body.service)
-    if not service["open"]:
-        raise DomainError("service_closed", service=body.service, next_opening=service["next_opening"] or "")
-    reason = body.priority_reason
-    if reason is not None and reason not in _priority_reasons(state):
-        raise DomainError("unknown_priority_reason", reason=reason)
-    ticket = tickets.issue_ticket(
-        ctx(), actor(), slug, body.service, priority=reason is not None, priority_reason=reason
-    )
-    return _ticket_response(ticket, language_or_french(body.lang), state, {})
+    ticket = tickets.issue_ticket(ctx(), actor(), slug, body.service, priority_reason=body.priority_reason)
+    return _ticket_response(slug, ticket, language_or_french(body.lang), {})
 
 
 @bp.post("/kiosk/<slug>/checkin")
 @requires(*KIOSK_USERS)
 def check_in(slug: str):
     body = parse(CheckinBody)
-    _check_site(slug)
     result = checkin.check_in(ctx(), actor(), slug, body.code)
-    ticket = result["ticket"]
-    # Appointment services are level 2: look their labels up among every service of the site.
-    full = sites.list_services(ctx(), slug, include_inactive=True)
-    return _ticket_response(
-        ticket, language_or_french(body.lang), full, {"late": result["late"], "again": result["again"]}
-    )
+    extra = {"late": result["late"], "again": result["again"]}
+    return _ticket_response(slug, result["ticket"], language_or_french(body.lang), extra)
 
 
 @bp.get("/kiosk/<slug>/print-jobs/<job_id>")

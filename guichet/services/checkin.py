@@ -14,12 +14,11 @@ from sqlalchemy.orm import Session
 
 from ..core.errors import DomainError, Forbidden, Invalid, NotFound
 from ..core.roles import KIOSK
-from ..core.tickets import Source
 from ..models import Appointment, Ticket
 from .context import Actor, Context, Event
 from .guards import site_of
 from .ticket_views import ticket_json
-from .tickets import issue_in_session
+from .tickets import CheckIn, issue_in_session
 
 # Unambiguous alphabet (no 0/O, 1/I/L): codes are read aloud and typed by people.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -77,16 +76,8 @@ def check_in(ctx: Context, actor: Actor, site_slug: str, raw_code: str) -> dict[
                 from_at=(appt.starts_at - early).isoformat(),
             )
         is_late = now > appt.starts_at + late
-        ticket, position = issue_in_session(
-            s,
-            ctx,
-            actor,
-            site,
-            appt.service,
-            events,
-            appointment_at=None if is_late else appt.starts_at,
-            source=Source.APPOINTMENT,
-        )
+        due = CheckIn(due_at=None if is_late else appt.starts_at, expert_id=appt.expert_id)
+        ticket, position = issue_in_session(s, ctx, actor, site, appt.service, events, check_in=due)
         appt.status, appt.ticket_id, appt.checked_in_at = "checked_in", ticket.id, now
         events.append(
             Event(

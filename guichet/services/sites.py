@@ -3,54 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from ..core import opening
 from ..core.estimate import estimate_wait_s
+from ..core.issuing import Weekly, open_now
 from ..core.numbering import business_day
 from ..core.tickets import State
-from ..models import Site, Ticket, TicketSequence
+from ..models import Site, Ticket
 from . import queue
 from .context import Context
 from .guards import site_by_slug
+from .service_hours import availability_of, calendar_of, issued_today
 from .site_rules import settings_of
-
-
-def opening_calendar(site: Site, service_id: int | None = None) -> tuple[dict, dict]:
-    """Hours as core ranges (weekly by weekday, exceptions by date): the site's, or one service's own."""
-    weekly: dict[int, list[opening.Range]] = {}
-    for h in site.hours:
-        if h.service_id != service_id:
-            continue
-        weekly.setdefault(h.weekday, []).append(opening.Range(h.opens, h.closes))
-    exceptions: dict = {}
-    for e in site.exceptions:
-        ranges = exceptions.setdefault(e.day, [])
-        if e.opens and e.closes:
-            ranges.append(opening.Range(e.opens, e.closes))
-    return weekly, exceptions
-
-
-def _hours_state(local: datetime, calendar: tuple[dict, dict]) -> tuple[bool, datetime | None]:
-    weekly, exceptions = calendar
-    if not (weekly or exceptions):
-        return True, None  # no hours configured: always open
-    if opening.is_open(local, weekly, exceptions):
-        return True, None
-    return False, opening.next_opening(local, weekly, exceptions)
-
-
-def _next_day_opening(local: datetime, calendar: tuple[dict, dict]) -> datetime | None:
-    """First opening on a later day (a quota is per business day)."""
-    weekly, exceptions = calendar
-    midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=local.tzinfo)
-    if not (weekly or exceptions):
-        return midnight
-    return opening.next_opening(midnight, weekly, exceptions)
 
 
 def list_services(
@@ -88,34 +55,17 @@ def list_services(
                 .group_by(Ticket.service_id)
             ).all()
         )
-        issued = dict(
-            s.execute(
-                select(TicketSequence.service_id, TicketSequence.last_value).where(
-                    TicketSequence.site_id == site.id, TicketSequence.business_day == day
-                )
-            ).all()
-        )
+        issued = issued_today(s, site.id, day)
         samples = queue.service_samples(s, ids, now)
         counters = queue.open_counters(s, ids)
         local = now.astimezone(ZoneInfo(site.timezone))
-        site_calendar = opening_calendar(site)
-        site_open, site_next = _hours_state(local, site_calendar)
+        site_hours = calendar_of(site)
+        site_open, site_next = open_now(local, site_hours)
         items = []
         for sv in services:
             n = waiting.get(sv.id, 0)
             default = sv.default_service_time_s or ctx.settings.default_service_time_s
-            reason, nxt = None, None
-            own_calendar = opening_calendar(site, sv.id)
-            own_open, own_next = _hours_state(local, own_calendar)
-            if not sv.active:
-                reason = "inactive"
-            elif not site_open:
-                reason, nxt = "site_closed", site_next
-            elif not own_open:
-                reason, nxt = "hours", own_next
-            elif sv.daily_quota is not None and issued.get(sv.id, 0) >= sv.daily_quota:
-                reason = "quota"
-                nxt = _next_day_opening(local, own_calendar if own_calendar[0] else site_calendar)
+            state = availability_of(site, sv, local, issued.get(sv.id, 0), site_hours)
             items.append(
                 {
                     "code": sv.code,
@@ -132,9 +82,9 @@ def list_services(
                     "estimated_wait_s": estimate_wait_s(
                         n + 1, samples[sv.id], counters.get(sv.id, 0), default
                     ),
-                    "open": reason is None,
-                    "closed_reason": reason,
-                    "next_opening": nxt.isoformat() if nxt else None,
+                    "open": state.open,
+                    "closed_reason": state.closed.value if state.closed else None,
+                    "next_opening": state.next_opening.isoformat() if state.next_opening else None,
                 }
             )
         return {
@@ -146,14 +96,14 @@ def list_services(
                 "timezone": site.timezone,
                 "open": site_open,
                 "next_opening": site_next.isoformat() if site_next else None,
-                "hours": weekly_hours(site_calendar[0]),
+                "hours": weekly_hours(site_hours.weekly),
                 "priority_reasons": list(settings_of(site).allowed_priority_reasons()),
             },
             "services": items,
         }
 
 
-def weekly_hours(weekly: dict) -> list[dict[str, Any]]:
+def weekly_hours(weekly: Weekly) -> list[dict[str, Any]]:
     """Opening ranges per weekday (0 = Monday) as "HH:MM" strings, for screens and tickets."""
     return [
         {

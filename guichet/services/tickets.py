@@ -1,17 +1,21 @@
-"""Issuing tickets: the one path every ticket is numbered through, whatever the door."""
+"""Issuing tickets: the one path every ticket is numbered through, whatever the door, and where the
+issuing rules of guichet.core.issuing are applied (kiosk page, REST API, walk-in, check-in)."""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from ..core.errors import DomainError, Forbidden, NotFound
+from ..core import issuing
+from ..core.errors import Forbidden, NotFound
 from ..core.numbering import business_day, check_quota, format_number
 from ..core.roles import KIOSK
 from ..core.tickets import Source, State
@@ -20,6 +24,8 @@ from . import queue
 from .context import Actor, Context, Event
 from .guards import check_site, site_of
 from .journal import log_step, queue_changed
+from .service_hours import calendar_of
+from .site_rules import settings_of
 from .ticket_views import ticket_json
 
 
@@ -43,6 +49,31 @@ def _source_for(actor: Actor) -> Source:
     raise Forbidden("role", role=actor.role)
 
 
+@dataclass(frozen=True)
+class CheckIn:
+    """A booked appointment turning into a ticket: due at its time (None once late), for its expert."""
+
+    due_at: datetime | None
+    expert_id: int | None
+
+
+def check_rules(actor: Actor, site: Site, service: Service, now: datetime, check_in: CheckIn | None) -> None:
+    """Refuse a ticket the service may not give now. A check-in honours a booking: the level, the quota
+    and the service's own hours are not for it, but it needs the site open and the service active."""
+    local = now.astimezone(ZoneInfo(site.timezone))
+    if check_in is None:
+        issuing.check_level(service.code, service.level, from_kiosk=actor.role == KIOSK)
+    state = issuing.availability(
+        local,
+        active=service.active,
+        site_hours=calendar_of(site),
+        own_hours=issuing.ALWAYS if check_in else calendar_of(site, service.id),
+        issued=0,  # the quota is checked on the number allocated, atomically
+        quota=None,
+    )
+    issuing.check_available(service.code, state, service.daily_quota)
+
+
 def issue_in_session(
     s: Session,
     ctx: Context,
@@ -52,18 +83,21 @@ def issue_in_session(
     events: list[Event],
     priority: bool = False,
     priority_reason: str | None = None,
-    appointment_at: datetime | None = None,
     source: Source | None = None,
+    check_in: CheckIn | None = None,
 ) -> tuple[Ticket, int]:
     """Number a new waiting ticket inside the caller's transaction; return it with its position."""
-    source = source or _source_for(actor)
+    source = Source.APPOINTMENT if check_in else source or _source_for(actor)
     now = ctx.clock()
     check_site(actor, site.id)
-    if not service.active:
-        raise DomainError("service_closed", service=service.code)
+    check_rules(actor, site, service, now, check_in)
+    priority, priority_reason = issuing.priority_of(
+        priority, priority_reason, settings_of(site).allowed_priority_reasons()
+    )
     day = business_day(now, site.timezone)
     seq = _allocate_sequence(s, site.id, service.id, day)
-    check_quota(seq, service.daily_quota)
+    if check_in is None:
+        check_quota(seq, service.daily_quota)  # refused: the transaction and its number roll back
     t = Ticket(
         site_id=site.id,
         service_id=service.id,
@@ -72,12 +106,14 @@ def issue_in_session(
         number=format_number(service.prefix, seq),
         state=State.WAITING.value,
         priority=priority,
-        priority_reason=priority_reason if priority else None,
+        priority_reason=priority_reason,
         source=source.value,
         tracking_token=secrets.token_urlsafe(24),
         arrived_at=now,
         issued_at=now,
-        appointment_at=appointment_at,
+        appointment_at=check_in.due_at if check_in else None,
+        # Booked with one expert: only they call it (their counter), not any expert of the service.
+        target_agent_id=check_in.expert_id if check_in else None,
     )
     t.service = service
     s.add(t)
@@ -97,7 +133,7 @@ def issue_ticket(
     priority: bool = False,
     priority_reason: str | None = None,
 ) -> dict[str, Any]:
-    """Number a new waiting ticket, quote its wait, and log its issue."""
+    """Number a new waiting ticket, quote its wait, and log its issue, if every issuing rule allows it."""
     _source_for(actor)  # refuse displays before touching the database
 
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
@@ -109,4 +145,3 @@ def issue_ticket(
         return ticket_json(ctx, t, position, t.quoted_wait_s)
 
     return ctx.transact(work)
-

@@ -18,6 +18,9 @@ def messages() -> dict[str, str]:
         "unknown_outcome": _("Issue « %(outcome)s » inconnue pour ce site."),
         "quota_reached": _("Le quota du jour pour ce service est atteint (%(quota)s tickets)."),
         "service_closed": _("Ce service est fermé."),
+        "service_by_appointment": _(
+            "Ce service reçoit sur rendez-vous : prenez rendez-vous en ligne ou à l'accueil."
+        ),
         "counter_busy": _("Ce guichet a déjà un ticket en cours (%(number)s) : terminez-le d'abord."),
         "site_not_found": _("Site inconnu."),
         "service_not_found": _("Service inconnu."),
