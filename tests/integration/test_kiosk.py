@@ -108,8 +108,11 @@ def test_closed_service_cannot_be_taken_at_the_kiosk_and_says_why(client, ctx, w
     page = client.get("/kiosk/test").get_data(as_text=True)
     assert 'data-service="ANTS"' in page and "Fermé" in page
     refused = take(client, csrf, "ANTS")
-    assert refused.status_code == 409 and refused.json["error"] == "service_closed"
-    assert take(client, csrf, "OLD").status_code == 409
+    # The same code as every other door (issue 10): the quota, not a generic "closed".
+    assert refused.status_code == 409 and refused.json["error"] == "quota_reached"
+    assert "quota du jour" in refused.json["message"]
+    old = take(client, csrf, "OLD")
+    assert old.status_code == 409 and old.json["error"] == "service_closed"
 
 
 def test_whole_kiosk_shows_a_closed_screen_outside_opening_hours(client, ctx, world) -> None:

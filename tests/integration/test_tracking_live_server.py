@@ -34,7 +34,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     tmp_path = tmp_path_factory.mktemp("live")
     # Only what this test sets: an inherited GUICHET_REDIS_URL would send events elsewhere.
     server = ServerProcess(server_env(f"sqlite:///{tmp_path / 'live.db'}"), tmp_path)
-    tokens = load_demo(server.env, always_open=False)
+    tokens = load_demo(server.env)  # the API obeys opening hours too (issue 10)
     server.start()
     try:
         yield LiveServer(server.url, tokens.kiosk, tokens.agent, server.log_path)

@@ -272,9 +272,11 @@ def test_the_current_ticket_carries_its_appointment(client, world, ctx) -> None:
 
     ctx.transact(add)
     result = checkin.check_in(ctx, world.actors["kiosk"], world.slug, "RDV2CASE")
-    called = call_next(client, world)
+    # A checked-in appointment waits for its own expert (issue 10): another agent does not get it.
+    assert call_next(client, world, 1, "agent").status_code == 204
+    called = call_next(client, world, 2, "expert")
     assert called.status_code == 200 and called.json["source"] == "appointment", result
-    current = get(client, world, f"/counters/{world.counters[1]}/current").json["ticket"]
+    current = get(client, world, f"/counters/{world.counters[2]}/current", "expert").json["ticket"]
     assert current["appointment"]["code"] == "RDV2CASE"
     assert current["appointment"]["expert"]["id"] == world.user_ids["expert"]
     day = get(client, world, "/experts/me/day", "expert").json
