@@ -66,12 +66,21 @@ class DemoTokens:
     display: str
 
 
+DEMO_HOURS = ("mon-fri=08:30-12:30,13:30-17:30", "sat=09:00-12:00")  # the demo's opening hours
+
+
+def set_demo_hours(env: dict[str, str], open_always: bool) -> None:
+    """The demo site open whatever the hour of the run, or back to its own opening hours."""
+    specs = () if open_always else tuple(arg for spec in DEMO_HOURS for arg in ("--set", spec))
+    cli(env, "site", "hours", "demo", *(("--clear",) if open_always else specs))
+
+
 def load_demo(env: dict[str, str], always_open: bool = True) -> DemoTokens:
     """Schema, demo site and one token of each kind, through the CLI as an administrator would."""
     cli(env, "db", "upgrade")
     cli(env, "demo")
     if always_open:
-        cli(env, "site", "hours", "demo", "--clear")  # open whatever the hour of the run
+        set_demo_hours(env, open_always=True)
     device = ("--site", "demo", "--device")
     return DemoTokens(
         kiosk=cli(env, "token", "create", "--kind", "kiosk", *device, "Borne").strip(),

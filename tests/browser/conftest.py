@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ..live_server import ServerProcess, cli, load_demo, server_env
+from ..live_server import ServerProcess, cli, load_demo, server_env, set_demo_hours
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -114,6 +114,14 @@ def live_server(
         yield LiveServer(server.url, tokens.kiosk, tokens.agent, db_url, server.env, server.log_path)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def always_open(live_server: LiveServer) -> Iterator[None]:
+    """The demo site open whatever the time of the run (tickets can be issued); hours restored after."""
+    set_demo_hours(live_server.env, open_always=True)
+    yield
+    set_demo_hours(live_server.env, open_always=False)
 
 
 # --- the browser ------------------------------------------------------------------------------

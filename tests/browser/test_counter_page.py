@@ -25,7 +25,6 @@ from guichet.services.demo import DEMO_PASSWORD
 
 from .axe import check_axe
 
-DEMO_HOURS = ("mon-fri=08:30-12:30,13:30-17:30", "sat=09:00-12:00")
 LANDSCAPE = (1920, 1080)
 
 
@@ -101,13 +100,6 @@ class Site:
                 self.post(f"/counters/{c['id']}/status", {"status": "closed"})
         assert self.waiting() == {}, f"tickets still waiting after the clean-up: {self.waiting()}"
 
-
-@pytest.fixture(scope="module")
-def always_open(live_server: Any) -> Iterator[None]:
-    """The demo site open whatever the time of the run (tickets can be issued); hours restored after."""
-    live_server.cli("site", "hours", "demo", "--clear")
-    yield
-    live_server.cli("site", "hours", "demo", *(arg for spec in DEMO_HOURS for arg in ("--set", spec)))
 
 
 @pytest.fixture
@@ -476,7 +468,7 @@ def test_a_ticket_from_an_appointment_shows_the_appointment(page: Page, live_ser
         timeout=10,
     )
     assert checked_in.status_code in (200, 201), checked_in.text
-    sign_in(page, live_server, "agent1")
+    sign_in(page, live_server, "expert1")  # a checked-in appointment is called by its own expert
     page.get_by_role("button", name="S'installer à Bureau 5 — conseillers experts").click()
     page.get_by_role("button", name="Appeler le suivant").click()
     expect(page.locator("#t-service")).to_have_text("Conseiller CAF (sur rendez-vous)")

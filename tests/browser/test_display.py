@@ -26,7 +26,6 @@ from .axe import check_axe
 LANDSCAPE = (1920, 1080)
 HD = (1280, 720)
 CALL_DEADLINE_MS = 3000
-DEMO_HOURS = ("mon-fri=08:30-12:30,13:30-17:30", "sat=09:00-12:00")
 DISPLAY_PATH = "/display/demo"
 
 # Replaces window.speechSynthesis: records utterances, "speaks" each in 30 ms. VOICES is a JSON list
@@ -138,13 +137,6 @@ class Desk:
         self.tickets.clear()
         return failed
 
-
-@pytest.fixture(scope="module")
-def always_open(live_server: Any) -> Iterator[None]:
-    """The demo site open whatever the time of the run (tickets can be issued); hours restored after."""
-    live_server.cli("site", "hours", "demo", "--clear")
-    yield
-    live_server.cli("site", "hours", "demo", *(arg for spec in DEMO_HOURS for arg in ("--set", spec)))
 
 
 @pytest.fixture

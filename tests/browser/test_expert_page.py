@@ -95,7 +95,7 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def api(live_server: Any) -> Api:
+def api(live_server: Any, always_open: None) -> Api:
     return Api(live_server)
 
 

@@ -19,6 +19,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
+from ..live_server import set_demo_hours
 from .axe import check_axe
 
 LANDSCAPE = (1920, 1080)
@@ -64,7 +65,6 @@ def new_kiosk_page(browser: Any, state: dict[str, Any], viewport: tuple[int, int
     return context.new_page()
 
 
-DEMO_HOURS = ("mon-fri=08:30-12:30,13:30-17:30", "sat=09:00-12:00")
 ISSUED: list[int] = []  # ids of the tickets the kiosk tests issued, cancelled when their module ends
 
 
@@ -74,13 +74,13 @@ def record(ticket: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def always_open(live_server: Any) -> Iterator[None]:
+def always_open(live_server: Any) -> Iterator[None]:  # the shared one, plus the kiosk tests' clean-up
     """The demo site open whatever the time of the run; afterwards its queues and hours as found.
 
     Other browser tests call the next ticket at a counter and expect their own: no ticket of ours may
     stay waiting.
     """
-    live_server.cli("site", "hours", "demo", "--clear")
+    set_demo_hours(live_server.env, open_always=True)
     yield
     failed = []
     for ticket_id in ISSUED:
@@ -93,7 +93,7 @@ def always_open(live_server: Any) -> Iterator[None]:
         if resp.status_code != 200:
             failed.append(f"{ticket_id}: {resp.status_code} {resp.text[:200]}")
     ISSUED.clear()
-    live_server.cli("site", "hours", "demo", *(arg for spec in DEMO_HOURS for arg in ("--set", spec)))
+    set_demo_hours(live_server.env, open_always=False)
     assert not failed, f"could not cancel the tickets issued by the kiosk tests: {failed}"
 
 

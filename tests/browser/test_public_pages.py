@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from .axe import AxeViolationsError, check_axe, format_violations, run_axe
 
 PHONE = pytest.mark.viewport(412, 915)
+pytestmark = pytest.mark.usefixtures("always_open")  # tickets are issued: the site open whatever the hour
 
 
 def issue_ticket(live_server: Any, service: str = "CAF") -> dict[str, Any]:
