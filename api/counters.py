@@ -11,6 +11,7 @@ from guichet.core.roles import STAFF
 from guichet.services import board, calling, counters
 from guichet.web.auth import actor, ctx, requires
 from guichet.web.bodies import parse
+from guichet.web.doors import ticket_door
 
 from .blueprint import bp
 from .labels import with_outcome_labels
@@ -39,6 +40,7 @@ def counter_status(counter_id: int) -> Any:
 
 @bp.post("/counters/<int:counter_id>/walk-in")
 @requires(*STAFF)
+@ticket_door("walk_in")
 def walk_in(counter_id: int) -> Any:
     body = parse(WalkIn)
     return jsonify(calling.walk_in(ctx(), actor(), counter_id, body.service)), 201

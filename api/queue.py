@@ -11,6 +11,7 @@ from guichet.core.roles import KIOSK, STAFF
 from guichet.services import calling, sites, ticket_steps, tickets, tracking
 from guichet.web.auth import actor, ctx, public, requires
 from guichet.web.bodies import parse
+from guichet.web.doors import ticket_door
 
 from .blueprint import bp
 from .schemas import ACTION_BODIES, Empty, IssueTicket
@@ -24,6 +25,7 @@ def site_services(slug: str) -> Any:
 
 @bp.post("/sites/<slug>/tickets")
 @requires(KIOSK, *STAFF)
+@ticket_door("issue")
 def issue(slug: str) -> Any:
     body = parse(IssueTicket)
     result = tickets.issue_ticket(

@@ -14,6 +14,7 @@ from guichet.services.guards import check_site
 from guichet.web.auth import DEVICE_COOKIE, actor, ctx, requires
 from guichet.web.bodies import Body, parse
 from guichet.web.csrf import device_csrf_token
+from guichet.web.doors import ticket_door
 from guichet.web.i18n import LANGUAGES, RTL, in_language, language_or_french
 
 from . import texts
@@ -119,6 +120,7 @@ def _ticket_response(slug: str, ticket: dict[str, Any], lang: str, extra: dict[s
 
 @bp.post("/kiosk/<slug>/tickets")
 @requires(*KIOSK_USERS)
+@ticket_door("issue")
 def issue(slug: str):
     body = parse(IssueBody)
     ticket = tickets.issue_ticket(ctx(), actor(), slug, body.service, priority_reason=body.priority_reason)
@@ -127,6 +129,7 @@ def issue(slug: str):
 
 @bp.post("/kiosk/<slug>/checkin")
 @requires(*KIOSK_USERS)
+@ticket_door("check_in")
 def check_in(slug: str):
     body = parse(CheckinBody)
     result = checkin.check_in(ctx(), actor(), slug, body.code)

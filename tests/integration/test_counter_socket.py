@@ -66,3 +66,46 @@ def test_the_display_namespace_does_not_hear_staff_news(app, ctx, client, world)
     counters.occupy(ctx, world.actors["agent"], world.counters[1])
     counters.set_status(ctx, world.actors["agent"], world.counters[1], "paused")
     assert [e["name"] for e in screen.get_received("/display")] == []
+
+
+def test_appointment_news_reach_the_workstations_and_never_the_waiting_room_screens(
+    app, ctx, client, world
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from guichet.models import Appointment, Service
+    from guichet.services import checkin
+
+    code = checkin.new_booking_code()
+    now = ctx.clock()
+
+    def work(s, _events):  # type: ignore[no-untyped-def]
+        service = s.scalar(select(Service).where(Service.code == "CPAM", Service.site_id == world.site_id))
+        s.add(
+            Appointment(
+                site_id=world.site_id,
+                service_id=service.id,
+                expert_id=world.user_ids["expert"],
+                starts_at=now + timedelta(minutes=10),
+                duration_min=30,
+                code=code,
+                status="booked",
+                created_at=now - timedelta(days=1),
+            )
+        )
+
+    ctx.transact(work)
+    desk = workstation(app, client, token=world.tokens["expert"])
+    screen = app.extensions["socketio"].test_client(
+        app, namespace="/display", auth={"token": world.tokens["display"]}, flask_test_client=client
+    )
+    desk.get_received(NS)
+    screen.get_received("/display")
+    checkin.check_in(ctx, world.actors["kiosk"], "test", code)
+    heard_by_desk = names(desk)
+    heard_by_screen = [e["name"] for e in screen.get_received("/display")]
+    assert "appointment_checked_in" in heard_by_desk
+    assert "queue_changed" in heard_by_screen  # the screen still sees the queue grow
+    assert not [n for n in heard_by_screen if n.startswith("appointment_")], heard_by_screen
