@@ -60,7 +60,6 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (State.PARKED, Action.RESUME): State.SERVING,
 }
 
-TERMINAL_STATES = frozenset({State.DONE, State.NO_SHOW, State.CANCELLED, State.TRANSFERRED})
 # States in which a counter holds the ticket.
 HELD_STATES = frozenset({State.CALLED, State.SERVING})
 

@@ -9,7 +9,6 @@ import pytest
 from guichet.core.errors import DomainError, InvalidTransition
 from guichet.core.tickets import (
     DEFAULT_OUTCOMES,
-    TERMINAL_STATES,
     Action,
     State,
     check_no_show,
@@ -97,10 +96,6 @@ def test_unknown_state_or_action_string_raises_invalid_transition(state: str, ac
 
 def test_invalid_transition_is_a_domain_error() -> None:
     assert issubclass(InvalidTransition, DomainError)
-
-
-def test_terminal_states_are_done_no_show_cancelled_transferred() -> None:
-    assert {s.value for s in TERMINAL_STATES} == {"done", "no_show", "cancelled", "transferred"}
 
 
 @pytest.mark.parametrize("state", ["done", "no_show", "cancelled", "transferred"])
