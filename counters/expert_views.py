@@ -11,7 +11,7 @@ from typing import Any
 from flask import render_template
 
 from guichet.core.roles import EXPERT, EXPERT_VIEW, MANAGERS
-from guichet.services import booking
+from guichet.services import booking, sites
 from guichet.web.auth import actor, ctx, requires, sign_in_first, watched_site
 from guichet.web.csrf import csrf_token
 
@@ -28,6 +28,7 @@ def expert_page() -> Any:
         "user_id": a.id,
         "manager": a.role in MANAGERS,
         "site": watched_site(),
+        "timezone": sites.timezone_of(ctx(), a, watched_site()),
     }
     # The private feed of the expert's appointments, to subscribe to from a calendar application.
     feed = booking.feed_url(ctx(), a)["url"] if a.role == EXPERT else None

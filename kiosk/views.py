@@ -91,6 +91,7 @@ def page(slug: str):
             closed_text=closed_text,
             csrf=device_csrf_token(cookie) if cookie else "",
             idle_s=settings.kiosk_idle_s,
+            server_time=ctx().clock().isoformat(),
         )
 
 

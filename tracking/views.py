@@ -29,4 +29,5 @@ def track(token: str) -> Any:
     except NotFound:
         return render_template("tracking/unknown.html"), 404
     low, high = wait_range_minutes(status["estimated_wait_s"]) if status["estimated_wait_s"] else (0, 0)
-    return render_template("tracking/track.html", t=status, low=low, high=high)
+    timezone = tracking.site_timezone(ctx(), token)
+    return render_template("tracking/track.html", t=status, low=low, high=high, timezone=timezone)

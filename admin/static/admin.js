@@ -7,53 +7,25 @@
 
   var SERVING_ROLES = ["agent", "expert"];
 
-  function $(id) { return document.getElementById(id); }
-  var data = JSON.parse($("page-data").textContent);
-  var T = JSON.parse($("page-text").textContent);
+  var G = window.Guichet;
+  var $ = G.$, fill = G.fill, clear = G.clear, make = G.make, show = G.show;
+  var data = G.pageData();
+  var T = Guichet.pageText();
 
   var state = { me: null, site: data.site || null, services: [] };
   var uid = 0;
 
-  function fill(template, values) {
-    return String(template).replace(/\{(\w+)\}/g, function (whole, name) {
-      return values[name] === undefined || values[name] === null ? whole : String(values[name]);
-    });
-  }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
-  function make(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
-  function show(node, visible) { node.hidden = !visible; }
-  function announce(text) {
-    var region = $("announce");
-    region.textContent = "";
-    setTimeout(function () { region.textContent = text; }, 50);
-  }
+  function announce(text) { G.announce("announce", text); }
 
   /* ---------- the API ---------- */
 
-  function ApiError(status, code, message) { this.status = status; this.code = code; this.message = message; }
-
   function api(method, path, body) {
-    var opts = { method: method, credentials: "same-origin", headers: { "Accept": "application/json" } };
-    if (method !== "GET") {
-      opts.headers["Content-Type"] = "application/json";
-      opts.headers["X-CSRF-Token"] = data.csrf;
-      opts.body = JSON.stringify(body || {});
-    }
-    return fetch(path, opts).then(function (resp) {
-      if (resp.status === 401) {
-        window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname + window.location.search));
-        throw new ApiError(401, "unauthenticated", T.signed_out);
-      }
-      return resp.json().then(null, function () { return null; }).then(function (json) {
-        if (!resp.ok) throw new ApiError(resp.status, json && json.error, (json && json.message) || T.error);
-        return json;
-      });
-    }, function () { throw new ApiError(0, "network", T.network); });
+    return G.request(method, path, body, {
+      csrf: data.csrf, fallback: T.error, network: T.network, onUnauthorized: G.signIn
+    }).then(null, function (err) {
+      if (err.status === 401) err.message = T.signed_out;
+      throw err;
+    });
   }
   function messageOf(err) { return (err && err.message) || T.error; }
 

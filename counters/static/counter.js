@@ -7,8 +7,8 @@
 (function () {
   "use strict";
 
-  var data = JSON.parse(document.getElementById("counter-data").textContent);
-  var T = JSON.parse(document.getElementById("counter-text").textContent);
+  var data = Guichet.pageData();
+  var T = Guichet.pageText();
   var HINT_DEBOUNCE_MS = 200;
   var PERIODIC_REFRESH_MS = 30000;   // over-target counts change with time alone, without any event
   var RECONNECT_MS = 5000;
@@ -22,26 +22,16 @@
 
   var state = {
     me: null, config: null, counter: null, counters: [], ticket: null, parked: [], board: null,
-    boardAt: 0, offsetMs: 0, busy: false, loads: 0, writes: 0
+    boardAt: 0, busy: false, loads: 0, writes: 0
   };
   var socket = null;
 
-  function $(id) { return document.getElementById(id); }
-  function fmt(template, values) {
-    return String(template).replace(/\{(\w+)\}/g, function (m, k) { return k in values ? String(values[k]) : m; });
-  }
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
-      else if (k === "className") node.className = attrs[k];
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
-    return node;
-  }
+  var G = window.Guichet;
+  var $ = G.$, fmt = G.fill, el = G.el;
+  // Times at the site (its zone comes with the board), on the server's clock.
+  var siteClock = new G.Clock(data.timezone, LOCALE);
   function siteSlug() { return (state.me && state.me.site) || data.site || null; }
-  function now() { return Date.now() + state.offsetMs; }
+  function now() { return siteClock.now(); }
 
   /* ---------- time words ---------- */
   function durationLive(seconds) {
@@ -55,70 +45,25 @@
     if (m < 60) return fmt(T.duration_m, { m: m });
     return fmt(T.duration_hm, { h: Math.floor(m / 60), m: m % 60 });
   }
-  function clock(iso) {
-    if (!iso) return "";
-    return new Date(iso).toLocaleTimeString(LOCALE, { hour: "2-digit", minute: "2-digit" });
-  }
-  function dateTime(iso) {
-    if (!iso) return "";
-    return new Date(iso).toLocaleString(LOCALE, {
-      weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit"
-    });
-  }
+  function clock(iso) { return iso ? siteClock.time(iso) : ""; }
+  function dateTime(iso) { return iso ? siteClock.dateTime(iso) : ""; }
   function since(iso) { return iso ? (now() - Date.parse(iso)) / 1000 : 0; }
 
   /* ---------- messages ---------- */
   function showError(message) { $("c-alert").textContent = message || T.error_generic; }
   function clearError() { $("c-alert").textContent = ""; }
-  var announceTimer = null;
-  function announce(message) {
-    var box = $("c-status");
-    box.textContent = "";
-    clearTimeout(announceTimer);
-    // Emptied first, so that the same words said twice are announced twice.
-    announceTimer = setTimeout(function () { box.textContent = message; }, 50);
-  }
+  function announce(message) { G.announce("c-status", message); }
 
   /* ---------- the API ---------- */
-  function ApiError(code, message, status, details) {
-    this.code = code; this.message = message; this.status = status; this.details = details || {};
-  }
-
   function api(method, path, body) {
-    var headers = { Accept: "application/json" };
-    var opts = { method: method, headers: headers, credentials: "same-origin" };
-    if (method !== "GET") {
-      headers["Content-Type"] = "application/json";
-      headers["X-CSRF-Token"] = data.csrf;
-      opts.body = JSON.stringify(body || {});
-    }
-    // A request never hangs the page: after FETCH_TIMEOUT_MS it fails like a network error.
-    var controller = typeof AbortController === "function" ? new AbortController() : null;
-    var timer = null;
-    if (controller) {
-      opts.signal = controller.signal;
-      timer = setTimeout(function () { controller.abort(); }, FETCH_TIMEOUT_MS);
-    }
     var write = method !== "GET";
-    return fetch("/api/v1" + path, opts).then(function (resp) {
-      clearTimeout(timer);
+    // A request never hangs the page: after FETCH_TIMEOUT_MS it fails like a network error.
+    return G.request(method, "/api/v1" + path, body, {
+      csrf: data.csrf, timeoutMs: FETCH_TIMEOUT_MS, fallback: T.error_generic, network: T.error_network,
+      // the session ended: sign in again, then come back
+      onUnauthorized: function () { window.location.assign(data.login_url); },
       // A write was answered: any reload still under way may hold data from before it (doRefresh).
-      if (write) state.writes += 1;
-      if (resp.status === 204) return null;
-      return resp.json().catch(function () { return null; }).then(function (json) {
-        if (resp.status === 401) {
-          window.location.assign(data.login_url);  // the session ended: sign in again, then come back
-        }
-        if (!resp.ok) {
-          throw new ApiError((json && json.error) || "http_" + resp.status,
-            (json && json.message) || T.error_generic, resp.status, json && json.details);
-        }
-        return json;
-      });
-    }, function () {
-      clearTimeout(timer);
-      if (write) state.writes += 1;
-      throw new ApiError("network", T.error_network, 0);
+      after: function () { if (write) state.writes += 1; }
     });
   }
 
@@ -191,8 +136,9 @@
         state.parked = got.parked;
         state.counters = got.counters;
         state.board = got.board;
-        state.boardAt = Date.now();
-        if (got.board.server_time) state.offsetMs = Date.parse(got.board.server_time) - Date.now();
+        siteClock.setZone(got.board.timezone);
+        if (got.board.server_time) siteClock.sync(got.board.server_time);
+        state.boardAt = siteClock.now();
         render();
         state.loads += 1;
         document.body.setAttribute("data-loads", String(state.loads));
@@ -468,7 +414,7 @@
       }
       counters.appendChild(el("li", { "data-counter": String(c.id) }, parts));
     });
-    $("board-updated").textContent = fmt(T.board_updated, { time: clock(new Date(state.boardAt).toISOString()) });
+    $("board-updated").textContent = fmt(T.board_updated, { time: siteClock.time(state.boardAt) });
   }
 
   // Live durations: the current ticket's clocks and the board's longest waits.
@@ -480,7 +426,7 @@
       var from = t.status === "serving" ? t.started_at : t.called_at;
       $("t-elapsed").textContent = from ? durationLive(since(from)) : "";
     }
-    var extra = (Date.now() - state.boardAt) / 1000;
+    var extra = (siteClock.now() - state.boardAt) / 1000;
     document.querySelectorAll("#board-services [data-longest]").forEach(function (cell) {
       var base = Number(cell.getAttribute("data-longest"));
       if (base > 0) cell.textContent = durationShort(base + extra);

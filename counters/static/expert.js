@@ -12,9 +12,10 @@
   var OFFLINE_NOTICE_MS = 2000;   // a blip is not worth a notice
   var SOCKET_RETRY_MS = 15000;    // after a refusal Socket.IO stops retrying by itself
 
-  function $(id) { return document.getElementById(id); }
-  var data = JSON.parse($("page-data").textContent);
-  var T = JSON.parse($("page-text").textContent);
+  var G = window.Guichet;
+  var $ = G.$, fill = G.fill, nbsp = G.nbsp, clear = G.clear, make = G.make, show = G.show;
+  var data = G.pageData();
+  var T = Guichet.pageText();
   var lang = document.documentElement.lang || "fr";
 
   var el = {
@@ -45,24 +46,9 @@
     selectedId: null,
     selected: null,
     labels: {},            // service code -> label, for the day's appointments
-    offsetMs: 0,           // server clock minus ours, from the cases' remaining_s
     seq: { cases: 0, day: 0, detail: 0 }
   };
 
-  function fill(template, values) {
-    return String(template).replace(/\{(\w+)\}/g, function (whole, name) {
-      return values[name] === undefined || values[name] === null ? whole : String(values[name]);
-    });
-  }
-  function nbsp(text) { return String(text).replace(/ /g, "\u00a0"); }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
-  function make(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
-  function show(node, visible) { node.hidden = !visible; }
 
   // Small inline icons (fonts on the staff's PCs may lack the Unicode symbols); always aria-hidden,
   // the words next to them carry the meaning.
@@ -87,48 +73,22 @@
     svg.appendChild(path);
     return svg;
   }
-  function announce(text) {
-    // Emptied first so that the same sentence twice is read twice.
-    el.announce.textContent = "";
-    setTimeout(function () { el.announce.textContent = text; }, 50);
-  }
+  function announce(text) { G.announce(el.announce, text); }
 
   /* ---------- the API ---------- */
 
-  function ApiError(status, code, message, body) {
-    this.status = status; this.code = code; this.message = message; this.body = body;
-  }
-
   function api(method, path, body) {
-    var opts = { method: method, credentials: "same-origin", headers: { "Accept": "application/json" } };
-    if (method !== "GET") {
-      opts.headers["Content-Type"] = "application/json";
-      opts.headers["X-CSRF-Token"] = data.csrf;
-      opts.body = JSON.stringify(body || {});
-    }
-    return fetch(path, opts).then(function (resp) {
-      if (resp.status === 401) {
-        signedOut();
-        throw new ApiError(401, "unauthenticated", T.signed_out, null);
-      }
-      if (resp.status === 204) return null;
-      return resp.json().then(null, function () { return null; }).then(function (json) {
-        if (!resp.ok) {
-          throw new ApiError(resp.status, json && json.error, (json && json.message) || T.error, json);
-        }
-        return json;
-      });
-    }, function () {
-      throw new ApiError(0, "network", T.network, null);
+    return G.request(method, path, body, {
+      csrf: data.csrf, fallback: T.error, network: T.network, onUnauthorized: signedOut
+    }).then(null, function (err) {
+      if (err.status === 401) err.message = T.signed_out;
+      throw err;
     });
   }
 
   function messageOf(err) { return (err && err.message) || T.error; }
 
-  function signedOut() {
-    var here = window.location.pathname + window.location.search;
-    window.location.assign("/login?next=" + encodeURIComponent(here));
-  }
+  function signedOut() { G.signIn(); }
 
   function siteQuery(prefix) {
     // Only all-sites accounts (admins) name the site they look at.
@@ -137,26 +97,13 @@
 
   /* ---------- time ---------- */
 
-  function parseTime(iso) {
-    if (!iso) return NaN;
-    var s = String(iso);
-    if (!/(Z|[+-]\d\d:?\d\d)$/.test(s)) s += "Z";  // a naive time from the server is UTC
-    return Date.parse(s);
-  }
-  function serverNow() { return Date.now() + state.offsetMs; }
+  var parseTime = G.parseTime;
+  // Times at the site, on the server's clock (learnt from the cases' remaining time).
+  var siteClock = new G.Clock(data.timezone, lang);
+  function serverNow() { return siteClock.now(); }
 
-  function dateText(iso) {
-    var ms = parseTime(iso);
-    if (isNaN(ms)) return "—";
-    return new Intl.DateTimeFormat(lang, {
-      weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit"
-    }).format(new Date(ms));
-  }
-  function clockText(iso) {
-    var ms = parseTime(iso);
-    if (isNaN(ms)) return "—";
-    return new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" }).format(new Date(ms));
-  }
+  function dateText(iso) { return siteClock.dateTime(iso) || "—"; }
+  function clockText(iso) { return siteClock.time(iso) || "—"; }
 
   // A duration to the minute: "2 j 5 h", "3 h 20 min", "12 min".
   function durationText(ms, roundUp) {
@@ -199,7 +146,7 @@
     for (var i = 0; i < cases.length; i++) {
       var c = cases[i];
       if (c.status === "open" && typeof c.remaining_s === "number" && c.due_at) {
-        state.offsetMs = parseTime(c.due_at) - c.remaining_s * 1000 - Date.now();
+        siteClock.offsetMs = parseTime(c.due_at) - c.remaining_s * 1000 - Date.now();
         return;
       }
     }
@@ -648,7 +595,8 @@
       reloadAll();
     });
     socket.on("case_changed", function () { schedule("cases"); });
-    ["ticket_called", "queue_changed", "ticket_changed"].forEach(function (name) {
+    ["ticket_called", "queue_changed", "ticket_changed", "appointment_booked", "appointment_cancelled",
+     "appointment_moved", "appointment_checked_in"].forEach(function (name) {
       socket.on(name, function () { schedule("day"); });
     });
     socket.on("disconnect", function () { setOffline(true); });

@@ -35,14 +35,15 @@
     it: "Numero {number}, sportello {counter}"
   };
 
-  var data = JSON.parse(document.getElementById("display-data").textContent);
-  var T = JSON.parse(document.getElementById("display-text").textContent);
+  var G = window.Guichet;
+  var data = G.pageData();
+  var T = G.pageText();
   var maxCalls = Math.max(1, Math.min(parseInt(data.max_calls, 10) || 6, 20));
   var highlightMs = (data.highlight_s || 8) * 1000;
   var languages = (data.languages && data.languages.length) ? data.languages : ["fr"];
   var pageLang = document.documentElement.lang || data.lang || "fr";  // the language of the text shown
 
-  function $(id) { return document.getElementById(id); }
+  var $ = G.$, fill = G.fill, nbsp = G.nbsp, parseTime = G.parseTime;
   var el = {
     now: $("now"), badge: $("now-badge"), label: $("now-label"), recall: $("now-recall"), number: $("now-number"),
     counter: $("now-counter"), counterName: $("now-counter-name"), empty: $("now-empty"),
@@ -65,32 +66,14 @@
   };
   var seen = {}, seenOrder = [];
 
-  function fill(template, values) {
-    return String(template).replace(/\{(\w+)\}/g, function (whole, name) {
-      return values[name] === undefined || values[name] === null ? whole : String(values[name]);
-    });
-  }
-
   /* ---------- time ---------- */
 
-  function parseTime(iso) {
-    if (!iso) return NaN;
-    var s = String(iso);
-    if (!/(Z|[+-]\d\d:?\d\d)$/.test(s)) s += "Z";  // a naive time from the server is UTC
-    return Date.parse(s);
-  }
   function serverNow() { return Date.now() + state.offsetMs; }
 
+  var siteClock = new G.Clock(undefined, pageLang);
   function zoned(ms, options) {
-    var opts = {};
-    for (var k in options) if (Object.prototype.hasOwnProperty.call(options, k)) opts[k] = options[k];
-    if (state.timezone) opts.timeZone = state.timezone;
-    try {
-      return new Intl.DateTimeFormat(pageLang, opts).format(new Date(ms));
-    } catch (e) {
-      delete opts.timeZone;  // an unknown zone name: the device's own
-      return new Intl.DateTimeFormat(pageLang, opts).format(new Date(ms));
-    }
+    siteClock.timezone = state.timezone;
+    return siteClock.format(ms, options);
   }
   // {weekday: 0 = Monday, hour, ymd} at the site.
   function siteParts(ms) {
@@ -111,7 +94,6 @@
     var h = parseInt(m[1], 10), min = parseInt(m[2], 10);
     return nbsp(min ? fill(T.hours_minutes, { h: h, m: m[2] }) : fill(T.hours, { h: h }));
   }
-  function nbsp(text) { return String(text).replace(/ /g, "\u00a0"); }  // "8 h 30" never split
   function durationText(minutes) {
     if (minutes < 60) return nbsp(fill(T.minutes, { m: minutes }));
     var h = Math.floor(minutes / 60), m = minutes % 60;

@@ -115,6 +115,7 @@ def board(ctx: Context, actor: Actor, slug: str) -> dict[str, Any]:
         )
         return {
             "server_time": now.isoformat(),
+            "timezone": site.timezone,
             "services": rows,
             "counters": [counter_json(s, c) for c in counters],
             "parked": int(parked_count or 0),

@@ -14,7 +14,7 @@ from ..core.numbering import business_day
 from ..core.tickets import State
 from ..models import Site, Ticket
 from . import queue
-from .context import Context
+from .context import Actor, Context
 from .guards import site_by_slug
 from .service_hours import availability_of, calendar_of, issued_today
 from .site_rules import settings_of
@@ -121,3 +121,15 @@ def site_names(ctx: Context) -> list[tuple[str, str]]:
     """(slug, name) of every site, by name: what the home page lists."""
     with ctx.db.session() as s:
         return [(site.slug, site.name) for site in s.scalars(select(Site).order_by(Site.name))]
+
+
+def timezone_of(ctx: Context, actor: Actor, slug: str | None = None) -> str | None:
+    """The zone of the site a staff page shows (the caller's own, or the one an admin looks at)."""
+    with ctx.db.session() as s:
+        if actor.site_id is not None:
+            site = s.get(Site, actor.site_id)
+        elif slug:
+            site = s.scalar(select(Site).where(Site.slug == slug))
+        else:
+            return None
+        return site.timezone if site is not None else None

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..core.errors import NotFound
 from ..core.tickets import HELD_STATES, State
-from ..models import Service, Ticket
+from ..models import Service, Site, Ticket
 from . import queue
 from .context import Context
 
@@ -48,3 +48,10 @@ def public_status(ctx: Context, token: str) -> dict[str, Any]:
             "counter": t.counter.number if t.counter and t.state in HELD_STATES else None,
             "called_at": t.called_at.isoformat() if t.called_at and t.state in HELD_STATES else None,
         }
+
+
+def site_timezone(ctx: Context, token: str) -> str | None:
+    """The zone of the ticket's site: the tracking page shows its times there, whatever the phone's."""
+    with ctx.db.session() as s:
+        query = select(Site.timezone).join(Ticket, Ticket.site_id == Site.id)
+        return s.scalar(query.where(Ticket.tracking_token == token))

@@ -1,8 +1,12 @@
 /* Guichet kiosk: screens, keyboard route, audio guidance, larger text, idle return, printing status. */
 (function () {
   "use strict";
-  var data = JSON.parse(document.getElementById("kiosk-data").textContent);
-  var T = data.t;
+  var G = window.Guichet;
+  var data = G.pageData();
+  var T = G.pageText();
+  // The header's clock: the site's time on the server's clock, whatever the kiosk PC's own zone.
+  var clock = new G.Clock(data.timezone, data.lang);
+  clock.sync(data.server_time);
   var base = "/kiosk/" + encodeURIComponent(data.site);
   var history = [];
   var current = null;
@@ -10,8 +14,7 @@
   var idleTimer = null, countdownTimer = null, idleLeft = 0;
   var SPEECH_LANG = { fr: "fr-FR", en: "en-GB", ar: "ar", es: "es-ES", pt: "pt-PT" };
 
-  function $(sel, root) { return (root || document).querySelector(sel); }
-  function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+  var $ = G.one, $all = G.all;
 
   /* ---------- preferences kept for this visitor only (cleared when the kiosk returns home) ---------- */
   var prefs = {
@@ -247,8 +250,7 @@
 
   /* ---------- clock ---------- */
   function tick() {
-    var now = new Date();
-    $("#clock").textContent = now.toLocaleTimeString(data.lang, { hour: "2-digit", minute: "2-digit" });
+    $("#clock").textContent = clock.time();
   }
   tick(); setInterval(tick, 15000);
 

@@ -145,12 +145,13 @@ def browser(_browser_prerequisites: None):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def page(browser, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    """A fresh context and page per test: French locale, viewport from @pytest.mark.viewport(w, h)."""
+    """A fresh context and page per test: French locale, viewport from @pytest.mark.viewport(w, h).
+
+    The browser's own zone is UTC, not the demo site's (Europe/Paris): pages must show the site's times.
+    """
     marker = request.node.get_closest_marker("viewport")
     width, height = (marker.args[0], marker.args[1]) if marker else DEFAULT_VIEWPORT
-    context = browser.new_context(
-        viewport={"width": width, "height": height}, locale="fr-FR", timezone_id="Europe/Paris"
-    )
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR", timezone_id="UTC")
     context.set_default_timeout(10_000)
     pg = context.new_page()
     try:

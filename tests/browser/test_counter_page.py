@@ -13,7 +13,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -99,7 +99,6 @@ class Site:
             if c["status"] != "closed":
                 self.post(f"/counters/{c['id']}/status", {"status": "closed"})
         assert self.waiting() == {}, f"tickets still waiting after the clean-up: {self.waiting()}"
-
 
 
 @pytest.fixture
@@ -217,7 +216,10 @@ def alert(page: Page):  # type: ignore[no-untyped-def]
 
 def new_agent_page(browser: Browser, viewport: tuple[int, int] = (1280, 800)) -> Page:
     context = browser.new_context(
-        viewport={"width": viewport[0], "height": viewport[1]}, locale="fr-FR", timezone_id="Europe/Paris"
+        # The agent's PC in another zone than the site's (Europe/Paris): the page shows the site's times.
+        viewport={"width": viewport[0], "height": viewport[1]},
+        locale="fr-FR",
+        timezone_id="UTC",
     )
     context.set_default_timeout(10_000)
     return context.new_page()
@@ -762,3 +764,15 @@ def test_the_workstation_reflows_at_200_percent_zoom(page: Page, live_server: An
     no_horizontal_scroll(page)
     submit = dialog.get_by_role("button", name="Terminer", exact=True)
     expect(submit).to_be_in_viewport()  # the dialog's buttons stay reachable (sticky, inside the dialog)
+
+
+def test_the_board_time_is_the_site_time_on_a_pc_in_another_zone(
+    page: Page, live_server: Any, site: Site
+) -> None:
+    sign_in(page, live_server, "agent1")
+    assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == "UTC"
+    updated = page.locator("#board-updated")
+    expect(updated).to_have_text(re.compile(r"^Mis à jour à \d\d:\d\d$"))  # 24-hour, no AM/PM
+    now = datetime.now(ZoneInfo("Europe/Paris"))
+    around = {(now + timedelta(minutes=d)).strftime("%H:%M") for d in (-1, 0, 1)}
+    assert updated.inner_text().removeprefix("Mis à jour à ") in around, updated.inner_text()

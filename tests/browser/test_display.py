@@ -310,7 +310,7 @@ def test_a_call_is_shown_at_once_then_announced_and_a_recall_again(open_display,
     expect(page.locator("#history .history-number", has_text=ticket["number"])).to_have_count(0)
 
     # The highlight ends after highlight_s; the call stays on screen as the last one.
-    highlight_s = page.evaluate("JSON.parse(document.getElementById('display-data').textContent).highlight_s")
+    highlight_s = page.evaluate("JSON.parse(document.getElementById('page-data').textContent).highlight_s")
     expect(page.locator("#now")).to_have_attribute("data-state", "shown", timeout=(highlight_s + 3) * 1000)
     expect(page.locator("#now-badge")).to_be_hidden()
     expect(page.locator("#now-number")).to_have_text(ticket["number"])
@@ -320,7 +320,7 @@ def test_simultaneous_calls_are_announced_in_order_in_each_language(
     open_display, desk, multilingual_state
 ) -> None:
     page = open_display(state=multilingual_state)
-    data = json.loads(page.locator("#display-data").text_content() or "{}")
+    data = json.loads(page.locator("#page-data").text_content() or "{}")
     assert data["languages"] == ["fr", "en", "es"], data
     first, second = desk.issue("ANTS_ID"), desk.issue("CAF")
     calls = [desk.call_next(1), desk.call_next(2)]

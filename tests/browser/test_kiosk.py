@@ -11,7 +11,7 @@ import re
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -58,7 +58,8 @@ def new_kiosk_page(browser: Any, state: dict[str, Any], viewport: tuple[int, int
     context = browser.new_context(
         viewport={"width": viewport[0], "height": viewport[1]},
         locale="fr-FR",
-        timezone_id="Europe/Paris",
+        # The kiosk PC's own zone is not the site's (Europe/Paris): every time shown must be the site's.
+        timezone_id="UTC",
         storage_state=state,
     )
     context.set_default_timeout(10_000)
@@ -537,3 +538,16 @@ def test_closed_screen_has_no_axe_violation_and_fits_without_scrolling(
         screenshot(page, "kiosk-closed")
         check_axe(page, "kiosk screen closed")
         check_layout(page, "closed")
+
+
+def paris_minutes_around_now() -> set[str]:
+    now = datetime.now(ZoneInfo("Europe/Paris"))
+    return {(now + timedelta(minutes=d)).strftime("%H:%M") for d in (-1, 0, 1)}
+
+
+def test_the_kiosk_clock_shows_the_site_time_not_the_pc_zone(open_kiosk: Callable[..., Page]) -> None:
+    page = open_kiosk()
+    clock = page.locator("#clock")
+    expect(clock).to_have_text(re.compile(r"^\d\d:\d\d$"))
+    assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == "UTC"
+    assert clock.inner_text() in paris_minutes_around_now(), clock.inner_text()

@@ -69,14 +69,14 @@ def test_every_staff_role_may_open_the_workstation(client, world, role: str) -> 
     assert '<html lang="fr"' in html
     assert re.search(r'<h1 id="c-title"[^>]*>Poste d(\'|&#39;)accueil</h1>', html)
     assert 'aria-keyshortcuts="N Space"' in html and "Appeler le suivant" in html
-    data = _json_block(html, "counter-data")
+    data = _json_block(html, "page-data")
     assert data["role"] == role and data["user_id"] == world.user_ids[role]
 
 
 def test_the_page_carries_the_sessions_csrf_token_and_the_api_accepts_it(client, world) -> None:
     sign_in(client, "agent-test")
     html = client.get("/counter", headers=HTML).get_data(as_text=True)
-    token = _json_block(html, "counter-data")["csrf"]
+    token = _json_block(html, "page-data")["csrf"]
     with client.session_transaction() as session:
         assert token and token == session["csrf"]
     counter = world.counters[1]
@@ -89,16 +89,16 @@ def test_the_page_carries_the_sessions_csrf_token_and_the_api_accepts_it(client,
 
 def test_an_account_of_every_site_says_which_site_it_works_at(client, world) -> None:
     sign_in(client, "admin-test")
-    data = _json_block(client.get("/counter?site=test", headers=HTML).get_data(as_text=True), "counter-data")
+    data = _json_block(client.get("/counter?site=test", headers=HTML).get_data(as_text=True), "page-data")
     assert data["site"] == "test"
     sign_in(client, "agent-test")  # an agent works at their own site, whatever the address says
-    data = _json_block(client.get("/counter?site=other", headers=HTML).get_data(as_text=True), "counter-data")
+    data = _json_block(client.get("/counter?site=other", headers=HTML).get_data(as_text=True), "page-data")
     assert data["site"] is None
 
 
 def test_the_scripts_texts_are_french_with_their_placeholders_ready_for_the_script(client, world) -> None:
     sign_in(client, "agent-test")
-    texts = _json_block(client.get("/counter", headers=HTML).get_data(as_text=True), "counter-text")
+    texts = _json_block(client.get("/counter", headers=HTML).get_data(as_text=True), "page-text")
     assert texts["announce_called"] == "{number} appelé à {counter}."
     assert texts["offline"].startswith("Hors ligne")
     leftovers = {k: v for k, v in texts.items() if "%(" in v or not v.strip()}

@@ -22,8 +22,10 @@
   var token = root.getAttribute("data-token");
   var apiUrl = root.getAttribute("data-api");
   var socketPath = root.getAttribute("data-socket-path") || "/socket.io";
-  var msg = JSON.parse(document.getElementById("track-messages").textContent);
-  var initial = JSON.parse(document.getElementById("track-initial").textContent);
+  var G = window.Guichet;
+  var msg = G.pageText();
+  var initial = G.pageData();
+  var siteClock = new G.Clock(initial.timezone, document.documentElement.lang || "fr");
 
   var numberEl = document.getElementById("track-number");
   var serviceEl = document.getElementById("track-service");
@@ -42,11 +44,7 @@
   var hintTimer = null;
   var timers = [];
 
-  function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (whole, name) {
-      return values[name] === undefined || values[name] === null ? whole : String(values[name]);
-    });
-  }
+  var fill = G.fill;
 
   function estimateText(seconds) {
     var minutes = (seconds || 0) / 60;
@@ -67,9 +65,7 @@
     return isNaN(ms) ? String(iso) : Math.floor(ms / 1000);
   }
 
-  function clock(date) {
-    return date.toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" });
-  }
+  function clock(date) { return siteClock.time(date.getTime()); }
 
   function node(tag, className, text) {
     var el = document.createElement(tag);
