@@ -21,6 +21,8 @@ from . import schemas as q
 
 # What a 2xx answer carries: a model (JSON), a media type other than JSON, or nothing (None).
 Reply = type[BaseModel] | str | None
+# The `$ref` of each model, as a request (validation) or as an answer (serialization).
+Refs = Mapping[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]
 
 ERROR_WORDS = {
     400: "Malformed request",
@@ -381,7 +383,7 @@ OPERATIONS: tuple[Op, ...] = (
     ),
 )
 
-SECURED = [{"bearer": []}, {"session": []}]
+SECURED: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 SECURITY_SCHEMES = {
     "bearer": {
         "type": "http",
@@ -397,7 +399,7 @@ SECURITY_SCHEMES = {
 }
 
 
-def _schemas() -> tuple[dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]], dict[str, Any]]:
+def _schemas() -> tuple[Refs, dict[str, Any]]:
     """Every model's reference, and the components: requests as validated, responses as serialized."""
     inputs = {m for op in OPERATIONS for m in op.body}
     outputs = {m for op in OPERATIONS for m in op.replies.values() if isinstance(m, type)}
@@ -407,7 +409,7 @@ def _schemas() -> tuple[dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, A
         *((m, "serialization") for m in sorted(outputs, key=lambda m: m.__name__)),
     ]
     refs, top = models_json_schema(pairs, ref_template="#/components/schemas/{model}")
-    return dict(refs), top.get("$defs", {})
+    return {(m, mode): refs[(m, mode)] for m, mode in pairs}, top.get("$defs", {})
 
 
 def _content(schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -450,9 +452,7 @@ def _query_schema(prop: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _operation(
-    op: Op, refs: Mapping[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]
-) -> dict[str, Any]:
+def _operation(op: Op, refs: Refs) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for status, reply in sorted(op.replies.items()):
         if reply is None:
