@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from api.openapi import document
+from guichet.services import checkin
 
 from ..factories import add_booking
 
@@ -241,8 +242,10 @@ def test_real_answers_match_the_documented_schemas(
     same_day = api("post", "/appointments", want=201, json={**body, "start": today[0]["start"]})
     late_sig = same_day["manage_url"].rsplit("/", 1)[1]
     api("post", f"/appointments/{same_day['code']}/waitlist", want=409, json={"sig": late_sig})
+    checkin.check_in(ctx, world.actors["kiosk"], slug, same_day["code"])
     day = api("get", "/experts/me/day", "expert")
     assert [a["code"] for a in day["appointments"]] == [same_day["code"]]
+    assert [t["appointment"]["code"] for t in day["waiting"]] == [same_day["code"]]
     feed = api("get", "/experts/me/calendar", "expert")["url"]
     assert client.get(feed.split("guichet.test", 1)[1]).status_code == 200
 
