@@ -7,7 +7,7 @@ validates real answers against the document, refusing any field a model lacks.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -25,7 +25,7 @@ def absent() -> Any:
 
 CounterStatusName = Literal["open", "paused", "closed"]
 AppointmentStatus = Literal["booked", "checked_in", "seen", "no_show", "cancelled"]
-Iso = str  # ISO 8601 date-time with offset
+Iso = Annotated[str, Field(json_schema_extra={"format": "date-time"})]  # ISO 8601 with offset
 
 
 class FieldError(BaseModel):

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from api.openapi import document
@@ -43,7 +43,7 @@ def strict_components() -> dict[str, Any]:
 
 
 def _validator(schema: dict[str, Any], components: dict[str, Any]) -> Draft202012Validator:
-    return Draft202012Validator({**schema, "components": components})
+    return Draft202012Validator({**schema, "components": components}, format_checker=FormatChecker())
 
 
 @dataclass
@@ -257,7 +257,9 @@ def test_real_answers_match_the_documented_schemas(
     assert documented - succeeded == set()
 
 
-def test_the_check_refuses_a_field_the_model_lacks_and_a_wrong_type(strict_components) -> None:
+def test_the_check_refuses_a_field_the_model_lacks_a_wrong_type_and_a_missing_field(
+    strict_components,
+) -> None:
     ticket = {"$ref": "#/components/schemas/Ticket"}
     validator = _validator(ticket, strict_components)
     good = {
@@ -295,6 +297,7 @@ def test_the_check_refuses_a_field_the_model_lacks_and_a_wrong_type(strict_compo
         {**good, "secret": "x"},
         {**good, "id": "1"},
         {**good, "status": "asleep"},
+        {**good, "arrived_at": "yesterday"},
         {**good, "counter": {"id": 1, "number": 1, "name": "G1", "agent": None}},
         {k: v for k, v in good.items() if k != "wait_s"},
     ):
