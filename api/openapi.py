@@ -1,103 +1,505 @@
-"""The OpenAPI 3.1 document of API v1; a test checks it against the app's routes both ways."""
+"""The OpenAPI 3.1 document of API v1, generated from the pydantic request and response models.
+
+Each route is described once in OPERATIONS; the schemas come from pydantic's own JSON Schema
+(`models_json_schema`, every `$defs` entry becoming a component). A test checks the document against
+the app's routes both ways, another validates real answers against it.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from .schemas import (
-    ACTION_BODIES,
-    Answer,
-    BookBody,
-    CaseIn,
-    Contribution,
-    CounterServices,
-    CounterStatus,
-    DisplayMessage,
-    Finish,
-    HoldBody,
-    IssueTicket,
-    MoveBody,
-    Resume,
-    Signed,
-    Transfer,
-    UserServices,
-    WalkIn,
+from . import responses as r
+from . import schemas as q
+
+# What a 2xx answer carries: a model (JSON), a media type other than JSON, or nothing (None).
+Reply = type[BaseModel] | str | None
+# The `$ref` of each model, as a request (validation) or as an answer (serialization).
+Refs = Mapping[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]
+
+ERROR_WORDS = {
+    400: "Malformed request",
+    401: "No or invalid credentials",
+    403: "Wrong role or site",
+    404: "Not found",
+    409: "Refused by a queue rule",
+    422: "Invalid field values",
+    429: "Too many requests from this address (Retry-After)",
+}
+
+PATH_PARAMETERS: dict[str, dict[str, Any]] = {
+    "slug": {"schema": {"type": "string"}, "description": "Site slug"},
+    "counter_id": {"schema": {"type": "integer"}, "description": "Counter id"},
+    "ticket_id": {"schema": {"type": "integer"}, "description": "Ticket id"},
+    "case_id": {"schema": {"type": "integer"}, "description": "Case id"},
+    "user_id": {"schema": {"type": "integer"}, "description": "Account id"},
+    "token": {"schema": {"type": "string"}, "description": "Tracking or feed token"},
+    "code": {"schema": {"type": "string"}, "description": "Appointment code"},
+    "action": {
+        "schema": {"type": "string", "enum": sorted(q.ACTION_BODIES)},
+        "description": "Counter action",
+    },
+}
+
+TAGS = {
+    "system": "The installation: health, this document, who is calling",
+    "queue": "Services, issuing, tracking, call-next and ticket actions",
+    "counters": "The counter workstation: counters, walk-ins, board, parked tickets",
+    "cases": "Level-2 cases and the expert's day",
+    "management": "Managers' settings: services of counters and agents, staff, printers, screens",
+    "booking": "Online booking: motifs, slots, holds, appointments, calendar feeds",
+}
+
+
+@dataclass(frozen=True)
+class Op:
+    """One route: its method, path, what it answers, what it takes and who may call it."""
+
+    method: str
+    path: str
+    tag: str
+    summary: str
+    replies: Mapping[int, Reply]
+    errors: tuple[int, ...] = ()  # refusals of the operation itself; auth and body errors are added
+    body: tuple[type[BaseModel], ...] = ()  # several: any one of them (anyOf)
+    query: type[BaseModel] | None = None
+    public: bool = False
+
+
+ICS = "text/calendar"
+ACTION_MODELS = tuple(dict.fromkeys(q.ACTION_BODIES.values()))
+
+OPERATIONS: tuple[Op, ...] = (
+    # system
+    Op("get", "/health", "system", "Liveness and database check", {200: r.Health}, public=True),
+    Op("get", "/openapi.json", "system", "This document", {200: "application/json"}, public=True),
+    Op("get", "/me", "system", "The signed-in account and the counter it sits at", {200: r.Me}),
+    # queue
+    Op(
+        "get",
+        "/sites/{slug}/services",
+        "queue",
+        "Active services with waiting count and estimated wait (public)",
+        {200: r.SiteServices},
+        (404,),
+        public=True,
+    ),
+    Op(
+        "post",
+        "/sites/{slug}/tickets",
+        "queue",
+        "Issue a ticket (kiosk device or agent)",
+        {201: r.Ticket},
+        (404, 409),
+        body=(q.IssueTicket,),
+    ),
+    Op(
+        "get",
+        "/tickets/{token}",
+        "queue",
+        "Public status of a ticket by its tracking token (no personal data)",
+        {200: r.PublicTicket},
+        (404,),
+        public=True,
+    ),
+    Op(
+        "post",
+        "/counters/{counter_id}/call-next",
+        "queue",
+        "Call the next ticket for this counter (atomic claim); 204 when nothing waits for it",
+        {200: r.Ticket, 204: None},
+        (404, 409),
+        body=(q.Empty,),
+    ),
+    Op(
+        "post",
+        "/tickets/{ticket_id}/{action}",
+        "queue",
+        "Apply a counter action to a ticket (finish with outcome `escalated` opens a case)",
+        {200: r.ActedTicket},
+        (404, 409),
+        body=ACTION_MODELS,
+    ),
+    # counters
+    Op(
+        "get",
+        "/sites/{slug}/counters",
+        "counters",
+        "Counters with their id and the services they serve (agents)",
+        {200: r.Counters},
+        (404,),
+    ),
+    Op(
+        "post",
+        "/counters/{counter_id}/occupy",
+        "counters",
+        "Sit at this counter (the previous one is closed)",
+        {200: r.Counter},
+        (404, 409),
+        body=(q.Empty,),
+    ),
+    Op(
+        "post",
+        "/counters/{counter_id}/status",
+        "counters",
+        "Open, pause or close a counter",
+        {200: r.Counter},
+        (404, 409),
+        body=(q.CounterStatus,),
+    ),
+    Op(
+        "post",
+        "/counters/{counter_id}/walk-in",
+        "counters",
+        "Serve a visitor who has no ticket (numbered, served at once)",
+        {201: r.Ticket},
+        (404, 409),
+        body=(q.WalkIn,),
+    ),
+    Op(
+        "get",
+        "/counters/{counter_id}/current",
+        "counters",
+        "The ticket this counter holds",
+        {200: r.CurrentTicket},
+        (404,),
+    ),
+    Op("get", "/sites/{slug}/parked", "counters", "Today's parked tickets", {200: r.Tickets}, (404,)),
+    Op(
+        "get",
+        "/sites/{slug}/board",
+        "counters",
+        "Live queue board: waiting, longest wait, over target, counters",
+        {200: r.Board},
+        (404,),
+    ),
+    Op(
+        "get",
+        "/sites/{slug}/workstation",
+        "counters",
+        "Workstation settings: outcomes, services, counters, agents, experts",
+        {200: r.Workstation},
+        (404,),
+    ),
+    # management
+    Op(
+        "put",
+        "/counters/{counter_id}/services",
+        "management",
+        "Set the services a counter calls, with weights (managers)",
+        {200: r.Counter},
+        (404,),
+        body=(q.CounterServices,),
+    ),
+    Op(
+        "put",
+        "/users/{user_id}/services",
+        "management",
+        "Set the services an agent or expert may serve (managers)",
+        {200: r.StaffMember},
+        (404,),
+        body=(q.UserServices,),
+    ),
+    Op(
+        "get",
+        "/sites/{slug}/staff",
+        "management",
+        "Accounts of the site and their services (managers)",
+        {200: r.Staff},
+        (404,),
+    ),
+    Op(
+        "get",
+        "/printers",
+        "management",
+        "Kiosk printers and their last known state, alerts first (managers)",
+        {200: r.Printers},
+    ),
+    Op(
+        "put",
+        "/sites/{slug}/display-message",
+        "management",
+        "Set the information message of the site's waiting-room screens (managers)",
+        {200: r.StoredMessage},
+        (404,),
+        body=(q.DisplayMessage,),
+    ),
+    # cases
+    Op(
+        "post",
+        "/sites/{slug}/cases",
+        "cases",
+        "Open a level-2 case without a ticket (phone, e-mail)",
+        {201: r.Case},
+        (404,),
+        body=(q.CaseIn,),
+    ),
+    Op(
+        "get",
+        "/cases",
+        "cases",
+        "Level-2 cases the caller may see, overdue and soonest deadline first",
+        {200: r.Cases},
+        (400,),
+        query=q.CasesQuery,
+    ),
+    Op("get", "/cases/{case_id}", "cases", "One level-2 case", {200: r.Case}, (404,)),
+    Op(
+        "post",
+        "/cases/{case_id}/contributions",
+        "cases",
+        "A service's contribution to a case",
+        {200: r.Case},
+        (404, 409),
+        body=(q.Contribution,),
+    ),
+    Op(
+        "post",
+        "/cases/{case_id}/answer",
+        "cases",
+        "Close a case with one grouped answer (every service must have contributed)",
+        {200: r.Case},
+        (404, 409),
+        body=(q.Answer,),
+    ),
+    Op(
+        "get",
+        "/experts/me/day",
+        "cases",
+        "The expert's appointments of the day and checked-in citizens waiting",
+        {200: r.ExpertDay},
+    ),
+    # booking (public endpoints are rate-limited per client address: 429)
+    Op(
+        "get",
+        "/sites/{slug}/motifs",
+        "booking",
+        "Bookable motifs and places (agents also see agents-only motifs)",
+        {200: r.Motifs},
+        (404,),
+        public=True,
+    ),
+    Op(
+        "get",
+        "/sites/{slug}/slots",
+        "booking",
+        "Free slots of a motif between two dates (one per place and start time)",
+        {200: r.Slots},
+        (400, 404, 429),
+        query=q.SlotsQuery,
+        public=True,
+    ),
+    Op(
+        "post",
+        "/holds",
+        "booking",
+        "Hold a slot for 10 minutes while the contact form is filled in",
+        {201: r.Hold},
+        (404, 409, 429),
+        body=(q.HoldBody,),
+        public=True,
+    ),
+    Op(
+        "post",
+        "/appointments",
+        "booking",
+        "Book a slot: 201 with the booking code; 409 slot_taken with the next free slots",
+        {201: r.ManagedAppointment},
+        (404, 409, 429),
+        body=(q.BookBody,),
+        public=True,
+    ),
+    Op(
+        "get",
+        "/appointments/{code}",
+        "booking",
+        "An appointment seen through its signed manage link",
+        {200: r.ViewedAppointment},
+        (403, 404, 429),
+        query=q.SignedQuery,
+        public=True,
+    ),
+    Op(
+        "post",
+        "/appointments/{code}/cancel",
+        "booking",
+        "Cancel with the signed link (until the change limit)",
+        {200: r.Appointment},
+        (403, 404, 409, 429),
+        body=(q.Signed,),
+        public=True,
+    ),
+    Op(
+        "post",
+        "/appointments/{code}/move",
+        "booking",
+        "Move to another free slot of the motif (same code and calendar UID)",
+        {200: r.ManagedAppointment},
+        (403, 404, 409, 429),
+        body=(q.MoveBody,),
+        public=True,
+    ),
+    Op(
+        "post",
+        "/appointments/{code}/waitlist",
+        "booking",
+        "Be offered an earlier slot when one frees up (at most 3 offers)",
+        {200: r.Waitlist},
+        (403, 404, 409, 429),
+        body=(q.Signed,),
+        public=True,
+    ),
+    Op(
+        "get",
+        "/appointments/{code}.ics",
+        "booking",
+        "The appointment as an iCalendar file (Europe/Paris VTIMEZONE, VALARM)",
+        {200: ICS},
+        (404, 429),
+        public=True,
+    ),
+    Op(
+        "get",
+        "/experts/me/calendar",
+        "booking",
+        "The private calendar feed URL of the signed-in expert",
+        {200: r.FeedUrl},
+    ),
+    Op(
+        "get",
+        "/experts/{user_id}/calendar/{token}.ics",
+        "booking",
+        "An expert's private calendar feed (iCalendar, no contact data)",
+        {200: ICS},
+        (404, 429),
+        public=True,
+    ),
 )
 
-ERROR = {"$ref": "#/components/schemas/Error"}
-TICKET = {"$ref": "#/components/schemas/Ticket"}
+SECURED: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
+SECURITY_SCHEMES = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Agent API token or kiosk/display device token",
+    },
+    "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "session",
+        "description": "Agent web session; writes need the X-CSRF-Token header",
+    },
+}
 
 
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+def _schemas() -> tuple[Refs, dict[str, Any]]:
+    """Every model's reference, and the components: requests as validated, responses as serialized."""
+    inputs = {m for op in OPERATIONS for m in op.body}
+    outputs = {m for op in OPERATIONS for m in op.replies.values() if isinstance(m, type)}
+    outputs.add(r.Error)
+    pairs: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        *((m, "validation") for m in sorted(inputs, key=lambda m: m.__name__)),
+        *((m, "serialization") for m in sorted(outputs, key=lambda m: m.__name__)),
+    ]
+    refs, top = models_json_schema(pairs, ref_template="#/components/schemas/{model}")
+    return {(m, mode): refs[(m, mode)] for m, mode in pairs}, top.get("$defs", {})
+
+
+def _content(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _errors(*codes: int) -> dict[str, Any]:
-    words = {
-        400: "Malformed request",
-        401: "No or invalid credentials",
-        403: "Wrong role or site",
-        404: "Not found",
-        409: "Refused by a queue rule",
-        422: "Invalid field values",
-        429: "Too many requests from this address (Retry-After)",
+def _first_line(model: type[BaseModel]) -> str:
+    return (model.__doc__ or model.__name__).strip().splitlines()[0]
+
+
+def _parameters(op: Op) -> list[dict[str, Any]]:
+    params = [
+        {"name": name, "in": "path", "required": True, **PATH_PARAMETERS[name]}
+        for name in re.findall(r"{(\w+)}", op.path)
+    ]
+    if op.query is not None:
+        schema = op.query.model_json_schema(by_alias=True)
+        for name, prop in schema["properties"].items():
+            param = {
+                "name": name,
+                "in": "query",
+                "required": name in schema.get("required", ()),
+                "schema": _query_schema(prop),
+            }
+            if "description" in prop:
+                param["description"] = prop["description"]
+            params.append(param)
+    return params
+
+
+def _query_schema(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is absent or a value, never null: `X | None = None` becomes X."""
+    out = {k: v for k, v in prop.items() if k not in ("title", "description")}
+    if out.get("default", "") is None:
+        del out["default"]
+    options = [o for o in out.get("anyOf", []) if o != {"type": "null"}]
+    if len(options) == 1:
+        del out["anyOf"]
+        out.update(options[0])
+    return out
+
+
+def _operation(op: Op, refs: Refs) -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    for status, reply in sorted(op.replies.items()):
+        if reply is None:
+            responses[str(status)] = {"description": "No content"}
+        elif isinstance(reply, str):
+            responses[str(status)] = {"description": reply, "content": {reply: {}}}
+        else:
+            responses[str(status)] = _content(refs[(reply, "serialization")], _first_line(reply))
+    errors = set(op.errors)
+    if op.body:
+        errors |= {400, 422}  # not a JSON object; a field refused by the model
+    if not op.public:
+        errors |= {401, 403}
+    error = refs[(r.Error, "serialization")]
+    for status in sorted(errors):
+        responses[str(status)] = _content(error, ERROR_WORDS[status])
+    out: dict[str, Any] = {
+        "tags": [op.tag],
+        "summary": op.summary,
+        "operationId": f"{op.method}_{re.sub(r'[^a-z0-9]+', '_', op.path.lower()).strip('_')}",
+        "security": [] if op.public else SECURED,
+        "parameters": _parameters(op),
+        "responses": responses,
     }
-    return {str(c): _json(ERROR, words[c]) for c in codes}
-
-
-def _path_param(name: str, kind: str = "string", description: str = "") -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "schema": {"type": kind},
-        "description": description,
-    }
-
-
-SECURED = [{"bearer": []}, {"session": []}]
+    if op.body:
+        schemas = [refs[(m, "validation")] for m in op.body]
+        # An absent body counts as {}: it is required only when the model has required fields.
+        required = len(op.body) == 1 and bool(op.body[0].model_json_schema().get("required"))
+        out["requestBody"] = {
+            "required": required,
+            "content": {
+                "application/json": {"schema": schemas[0] if len(schemas) == 1 else {"anyOf": schemas}}
+            },
+        }
+    return out
 
 
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
-    ticket_props = {
-        "id": {"type": "integer"},
-        "number": {"type": "string", "examples": ["A007"]},
-        "service": {"type": "string"},
-        "service_label": {"type": "string"},
-        "status": {
-            "type": "string",
-            "enum": ["waiting", "called", "serving", "parked", "done", "no_show", "cancelled", "transferred"],
-        },
-        "priority": {"type": "boolean"},
-        "priority_reason": {"type": ["string", "null"]},
-        "source": {"type": "string", "enum": ["kiosk", "appointment", "counter", "api"]},
-        "position": {"type": ["integer", "null"]},
-        "estimated_wait_s": {"type": ["integer", "null"]},
-        "quoted_wait_s": {"type": ["integer", "null"]},
-        "tracking_url": {"type": "string"},
-        "counter": {"type": ["object", "null"]},
-        "arrived_at": {"type": "string"},
-        "issued_at": {"type": "string"},
-        "called_at": {"type": ["string", "null"]},
-        "started_at": {"type": ["string", "null"]},
-        "ended_at": {"type": ["string", "null"]},
-        "recall_count": {"type": "integer"},
-        "outcome": {"type": ["string", "null"]},
-        "note": {"type": ["string", "null"]},
-        "transferred_from": {"type": ["integer", "null"]},
-        "wait_s": {"type": "integer", "description": "Arrival to first call (or to now while waiting)"},
-        "placed_first": {"type": "boolean"},
-        "target_counter": {"type": ["integer", "null"]},
-        "target_agent": {"type": ["integer", "null"]},
-        "parked_at": {"type": ["string", "null"]},
-        "appointment": {"type": ["object", "null"], "description": "The appointment it comes from"},
-        "case": {"type": "object", "description": "Finish with a case: the level-2 case opened"},
-    }
-    doc: dict[str, Any] = {
+    refs, components = _schemas()
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        item = paths.setdefault(op.path, {})
+        if op.method in item:
+            raise ValueError(f"{op.method} {op.path} is described twice")
+        item[op.method] = _operation(op, refs)
+    return {
         "openapi": "3.1.0",
         "info": {
             "title": "Guichet API",
@@ -106,496 +508,7 @@ def document() -> dict[str, Any]:
             "with a stable `error` code and a French `message`.",
         },
         "servers": [{"url": "/api/v1"}],
-        "components": {
-            "securitySchemes": {
-                "bearer": {
-                    "type": "http",
-                    "scheme": "bearer",
-                    "description": "Agent API token or kiosk/display device token",
-                },
-                "session": {
-                    "type": "apiKey",
-                    "in": "cookie",
-                    "name": "session",
-                    "description": "Agent web session; writes need the X-CSRF-Token header",
-                },
-            },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error", "message"],
-                    "properties": {
-                        "error": {"type": "string"},
-                        "message": {"type": "string"},
-                        "details": {"type": "object"},
-                        "errors": {"type": "array"},
-                    },
-                },
-                "Ticket": {"type": "object", "properties": ticket_props},
-                "IssueTicket": IssueTicket.model_json_schema(),
-                "Transfer": Transfer.model_json_schema(),
-                "Finish": Finish.model_json_schema(),
-                "Resume": Resume.model_json_schema(),
-                "CaseIn": CaseIn.model_json_schema(),
-                "Case": {"type": "object", "description": "A level-2 case (see docs/contracts/counter.md)"},
-                "Counter": {"type": "object", "description": "A counter, its agent and held ticket"},
-                "DisplayMessage": DisplayMessage.model_json_schema(),
-            },
-        },
-        "paths": {
-            "/health": {
-                "get": {
-                    "summary": "Liveness and database check",
-                    "security": [],
-                    "responses": {"200": _json({"type": "object"}, "Healthy")},
-                }
-            },
-            "/openapi.json": {
-                "get": {
-                    "summary": "This document",
-                    "security": [],
-                    "responses": {"200": _json({"type": "object"}, "OpenAPI document")},
-                }
-            },
-            "/sites/{slug}/services": {
-                "get": {
-                    "summary": "Active services with waiting count and estimated wait (public)",
-                    "security": [],
-                    "parameters": [_path_param("slug")],
-                    "responses": {"200": _json({"type": "object"}, "Site and services"), **_errors(404)},
-                }
-            },
-            "/sites/{slug}/counters": {
-                "get": {
-                    "summary": "Counters with their id and the services they serve (agents)",
-                    "security": SECURED,
-                    "parameters": [_path_param("slug")],
-                    "responses": {"200": _json({"type": "object"}, "Counters"), **_errors(401, 403, 404)},
-                }
-            },
-            "/sites/{slug}/tickets": {
-                "post": {
-                    "summary": "Issue a ticket (kiosk device or agent)",
-                    "security": SECURED,
-                    "parameters": [_path_param("slug")],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/IssueTicket"}}
-                        },
-                    },
-                    "responses": {
-                        "201": _json(TICKET, "Ticket issued"),
-                        **_errors(400, 401, 403, 404, 409, 422),
-                    },
-                }
-            },
-            "/tickets/{token}": {
-                "get": {
-                    "summary": "Public status of a ticket by its tracking token (no personal data)",
-                    "security": [],
-                    "parameters": [_path_param("token")],
-                    "responses": {"200": _json({"type": "object"}, "Status"), **_errors(404)},
-                }
-            },
-            "/counters/{counter_id}/call-next": {
-                "post": {
-                    "summary": "Call the next ticket for this counter (atomic claim)",
-                    "security": SECURED,
-                    "parameters": [_path_param("counter_id", "integer")],
-                    "responses": {
-                        "200": _json(TICKET, "The called ticket"),
-                        "204": {"description": "Nothing waits for this counter"},
-                        **_errors(401, 403, 404, 409),
-                    },
-                }
-            },
-            "/sites/{slug}/display-message": {
-                "put": {
-                    "summary": "Set the information message of the site's waiting-room screens (managers)",
-                    "security": SECURED,
-                    "parameters": [_path_param("slug")],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/DisplayMessage"}}
-                        },
-                    },
-                    "responses": {
-                        "200": _json({"type": "object"}, "The message as stored"),
-                        **_errors(400, 401, 403, 404, 422),
-                    },
-                }
-            },
-            "/printers": {
-                "get": {
-                    "summary": "Kiosk printers and their last known state, alerts first (managers)",
-                    "security": SECURED,
-                    "responses": {"200": _json({"type": "object"}, "Kiosks"), **_errors(401, 403)},
-                }
-            },
-            "/tickets/{ticket_id}/{action}": {
-                "post": {
-                    "summary": "Apply a counter action to a ticket",
-                    "security": SECURED,
-                    "parameters": [
-                        _path_param("ticket_id", "integer"),
-                        {
-                            "name": "action",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string", "enum": sorted(ACTION_BODIES)},
-                        },
-                    ],
-                    "requestBody": {
-                        "required": False,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "oneOf": [
-                                        {"$ref": "#/components/schemas/Transfer"},
-                                        {"$ref": "#/components/schemas/Finish"},
-                                        {"$ref": "#/components/schemas/Resume"},
-                                        {"type": "object", "additionalProperties": False},
-                                    ]
-                                }
-                            }
-                        },
-                    },
-                    "responses": {
-                        "200": _json(
-                            TICKET,
-                            "The ticket after the action (for a transfer, the new linked waiting ticket)",
-                        ),
-                        **_errors(400, 401, 403, 404, 409, 422),
-                    },
-                }
-            },
-        },
-    }
-    doc["paths"].update(_workstation_paths())
-    doc["paths"].update(_booking_paths())
-    return doc
-
-
-def _op(
-    summary: str,
-    params: list[dict[str, Any]],
-    ok: dict[str, Any],
-    errors: tuple[int, ...],
-    body: type[BaseModel] | None = None,
-    status: str = "200",
-) -> dict[str, Any]:
-    op: dict[str, Any] = {
-        "summary": summary,
-        "security": SECURED,
-        "parameters": params,
-        "responses": {status: ok, **_errors(*errors)},
-    }
-    if body is not None:
-        op["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": body.model_json_schema()}},
-        }
-    return op
-
-
-def _workstation_paths() -> dict[str, Any]:
-    """Counter workstation, level-2 cases and managers' settings (issue 5)."""
-    obj = {"type": "object"}
-    counter = {"$ref": "#/components/schemas/Counter"}
-    case = {"$ref": "#/components/schemas/Case"}
-    cid = [_path_param("counter_id", "integer")]
-    slug = [_path_param("slug")]
-    case_id = [_path_param("case_id", "integer")]
-    status_q = {
-        "name": "status",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "string", "enum": ["open", "answered", "all"], "default": "open"},
-    }
-    return {
-        "/me": {
-            "get": _op("The signed-in account and the counter it sits at", [], _json(obj, "Me"), (401, 403))
-        },
-        "/counters/{counter_id}/occupy": {
-            "post": _op(
-                "Sit at this counter (the previous one is closed)",
-                cid,
-                _json(counter, "Counter"),
-                (401, 403, 404, 409),
-            )
-        },
-        "/counters/{counter_id}/status": {
-            "post": _op(
-                "Open, pause or close a counter",
-                cid,
-                _json(counter, "Counter"),
-                (400, 401, 403, 404, 409, 422),
-                CounterStatus,
-            )
-        },
-        "/counters/{counter_id}/walk-in": {
-            "post": _op(
-                "Serve a visitor who has no ticket (numbered, served at once)",
-                cid,
-                _json(TICKET, "The ticket, being served"),
-                (400, 401, 403, 404, 409, 422),
-                WalkIn,
-                "201",
-            )
-        },
-        "/counters/{counter_id}/current": {
-            "get": _op(
-                "The ticket this counter holds", cid, _json(obj, "{ticket: Ticket|null}"), (401, 403, 404)
-            )
-        },
-        "/counters/{counter_id}/services": {
-            "put": _op(
-                "Set the services a counter calls, with weights (managers)",
-                cid,
-                _json(counter, "Counter"),
-                (400, 401, 403, 404, 422),
-                CounterServices,
-            )
-        },
-        "/users/{user_id}/services": {
-            "put": _op(
-                "Set the services an agent or expert may serve (managers)",
-                [_path_param("user_id", "integer")],
-                _json(obj, "User"),
-                (400, 401, 403, 404, 422),
-                UserServices,
-            )
-        },
-        "/sites/{slug}/staff": {
-            "get": _op(
-                "Accounts of the site and their services (managers)",
-                slug,
-                _json(obj, "Users"),
-                (401, 403, 404),
-            )
-        },
-        "/sites/{slug}/parked": {
-            "get": _op("Today's parked tickets", slug, _json(obj, "{tickets: [Ticket]}"), (401, 403, 404))
-        },
-        "/sites/{slug}/board": {
-            "get": _op(
-                "Live queue board: waiting, longest wait, over target, counters",
-                slug,
-                _json(obj, "Board"),
-                (401, 403, 404),
-            )
-        },
-        "/sites/{slug}/workstation": {
-            "get": _op(
-                "Workstation settings: outcomes, services, counters, agents, experts",
-                slug,
-                _json(obj, "Configuration"),
-                (401, 403, 404),
-            )
-        },
-        "/sites/{slug}/cases": {
-            "post": _op(
-                "Open a level-2 case without a ticket (phone, e-mail)",
-                slug,
-                _json(case, "Case"),
-                (400, 401, 403, 404, 422),
-                CaseIn,
-                "201",
-            )
-        },
-        "/cases": {
-            "get": _op(
-                "Level-2 cases the caller may see, overdue and soonest deadline first",
-                [status_q],
-                _json(obj, "{cases: [Case]}"),
-                (400, 401, 403),
-            )
-        },
-        "/cases/{case_id}": {"get": _op("One level-2 case", case_id, _json(case, "Case"), (401, 403, 404))},
-        "/cases/{case_id}/contributions": {
-            "post": _op(
-                "A service's contribution to a case",
-                case_id,
-                _json(case, "Case"),
-                (400, 401, 403, 404, 409, 422),
-                Contribution,
-            )
-        },
-        "/cases/{case_id}/answer": {
-            "post": _op(
-                "Close a case with one grouped answer (every service must have contributed)",
-                case_id,
-                _json(case, "Case"),
-                (400, 401, 403, 404, 409, 422),
-                Answer,
-            )
-        },
-        "/experts/me/day": {
-            "get": _op(
-                "The expert's appointments of the day and checked-in citizens waiting",
-                [],
-                _json(obj, "Day"),
-                (401, 403),
-            )
-        },
-    }
-
-
-def _booking_paths() -> dict[str, Any]:
-    """Online booking (issue 6). Public endpoints are rate-limited per client address (429)."""
-    obj = {"type": "object"}
-    slug = [_path_param("slug")]
-
-    def query(name: str, kind: str, description: str, required: bool = False) -> dict[str, Any]:
-        return {
-            "name": name,
-            "in": "query",
-            "required": required,
-            "schema": {"type": kind},
-            "description": description,
-        }
-
-    def public(op: dict[str, Any]) -> dict[str, Any]:
-        op["security"] = []
-        return op
-
-    slot = {
-        "type": "object",
-        "properties": {
-            "start": {
-                "type": "string",
-                "description": "ISO 8601 with offset, e.g. 2027-03-30T09:30:00+02:00",
-            },
-            "end": {"type": "string"},
-            "place": {"type": "object"},
-        },
-    }
-    return {
-        "/sites/{slug}/motifs": {
-            "get": public(
-                _op(
-                    "Bookable motifs and places (agents also see agents-only motifs)",
-                    slug,
-                    _json(obj, "Motifs and places"),
-                    (404,),
-                )
-            )
-        },
-        "/sites/{slug}/slots": {
-            "get": public(
-                _op(
-                    "Free slots of a motif between two dates (one per place and start time)",
-                    [
-                        *slug,
-                        query("motif", "string", "Motif code", True),
-                        query("from", "string", "First day, YYYY-MM-DD (default today)"),
-                        query("to", "string", "Last day, YYYY-MM-DD (at most 62 days after from)"),
-                        query("persons", "integer", "People in the appointment (longer slots)"),
-                        query("place", "integer", "Only this place"),
-                    ],
-                    _json(
-                        {"type": "object", "properties": {"slots": {"type": "array", "items": slot}}}, "Slots"
-                    ),
-                    (400, 404, 429),
-                )
-            )
-        },
-        "/holds": {
-            "post": public(
-                _op(
-                    "Hold a slot for 10 minutes while the contact form is filled in",
-                    [],
-                    _json(obj, "{hold, expires_at}"),
-                    (400, 404, 409, 422, 429),
-                    HoldBody,
-                    "201",
-                )
-            )
-        },
-        "/appointments": {
-            "post": public(
-                _op(
-                    "Book a slot: 201 with the booking code; 409 slot_taken with the next free slots",
-                    [],
-                    _json(obj, "The appointment and its code"),
-                    (400, 404, 409, 422, 429),
-                    BookBody,
-                    "201",
-                )
-            )
-        },
-        "/appointments/{code}": {
-            "get": public(
-                _op(
-                    "An appointment seen through its signed manage link",
-                    [_path_param("code"), query("sig", "string", "Signature from the manage link", True)],
-                    _json(obj, "Appointment"),
-                    (403, 404, 429),
-                )
-            )
-        },
-        "/appointments/{code}/cancel": {
-            "post": public(
-                _op(
-                    "Cancel with the signed link (until the change limit)",
-                    [_path_param("code")],
-                    _json(obj, "Appointment"),
-                    (400, 403, 404, 409, 422, 429),
-                    Signed,
-                )
-            )
-        },
-        "/appointments/{code}/move": {
-            "post": public(
-                _op(
-                    "Move to another free slot of the motif (same code and calendar UID)",
-                    [_path_param("code")],
-                    _json(obj, "Appointment"),
-                    (400, 403, 404, 409, 422, 429),
-                    MoveBody,
-                )
-            )
-        },
-        "/appointments/{code}/waitlist": {
-            "post": public(
-                _op(
-                    "Be offered an earlier slot when one frees up (at most 3 offers)",
-                    [_path_param("code")],
-                    _json(obj, "{waitlist}"),
-                    (400, 403, 404, 409, 422, 429),
-                    Signed,
-                )
-            )
-        },
-        "/experts/me/calendar": {
-            "get": _op(
-                "The private calendar feed URL of the signed-in expert", [], _json(obj, "{url}"), (401, 403)
-            )
-        },
-        "/experts/{user_id}/calendar/{token}.ics": {
-            "get": public(
-                {
-                    "summary": "An expert's private calendar feed (iCalendar, no contact data)",
-                    "parameters": [_path_param("user_id", "integer"), _path_param("token")],
-                    "responses": {
-                        "200": {"description": "text/calendar", "content": {"text/calendar": {}}},
-                        **_errors(404, 429),
-                    },
-                }
-            )
-        },
-        "/appointments/{code}.ics": {
-            "get": public(
-                {
-                    "summary": "The appointment as an iCalendar file (Europe/Paris VTIMEZONE, VALARM)",
-                    "parameters": [_path_param("code")],
-                    "responses": {
-                        "200": {"description": "text/calendar", "content": {"text/calendar": {}}},
-                        **_errors(404, 429),
-                    },
-                }
-            )
-        },
+        "tags": [{"name": name, "description": words} for name, words in TAGS.items()],
+        "components": {"securitySchemes": SECURITY_SCHEMES, "schemas": components},
+        "paths": paths,
     }

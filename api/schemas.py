@@ -142,3 +142,22 @@ class HoldBody(Body):
     start: str = Field(min_length=10, max_length=40)
     persons: int = Field(1, ge=1, le=20)
     place: int | None = Field(None, ge=1)
+
+
+# --- query strings (read by the views from request.args; here for the document) ------------------
+
+
+class CasesQuery(Body):
+    status: Literal["open", "answered", "all"] = "open"
+
+
+class SlotsQuery(Body):
+    motif: str = Field(max_length=32, description="Motif code")
+    from_: str | None = Field(None, alias="from", description="First day, YYYY-MM-DD (default today)")
+    to: str | None = Field(None, description="Last day, YYYY-MM-DD (at most 62 days after from)")
+    persons: int | None = Field(None, ge=1, description="People in the appointment (longer slots)")
+    place: int | None = Field(None, ge=1, description="Only this place")
+
+
+class SignedQuery(Body):
+    sig: str = Field(max_length=64, description="Signature from the manage link")

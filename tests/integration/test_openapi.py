@@ -43,3 +43,13 @@ def test_openapi_security_matches_route_protection(app, client) -> None:
         for op in item.values():
             public = getattr(views[path], "public", False)
             assert (op["security"] == []) == public, path
+
+
+def test_openapi_document_is_valid_openapi_3_1() -> None:
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+
+    from api.openapi import document
+
+    errors = [e.message for e in OpenAPIV31SpecValidator(document()).iter_errors()]
+    assert errors == []
+

@@ -1,0 +1,493 @@
+"""Response bodies of API v1, as pydantic models: the OpenAPI document is generated from them.
+
+The services build plain dicts; these models describe them field by field (names are a contract,
+never renamed here) and are not applied at run time. tests/integration/test_openapi_responses.py
+validates real answers against the document, refusing any field a model lacks.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from guichet.core.tickets import Source, State
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def absent() -> Any:
+    """A key the service leaves out rather than setting to null (not required, never null)."""
+    return Field(default=None, json_schema_extra=_no_default)
+
+
+CounterStatusName = Literal["open", "paused", "closed"]
+AppointmentStatus = Literal["booked", "checked_in", "seen", "no_show", "cancelled"]
+Iso = Annotated[str, Field(json_schema_extra={"format": "date-time"})]  # ISO 8601 with offset
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Error(BaseModel):
+    """Error: a stable code and a French message."""
+
+    error: str = Field(examples=["ticket_not_found"])
+    message: str
+    details: dict[str, str | int | float | bool | list[Any]] = absent()
+    errors: list[FieldError] = absent()
+
+
+class Person(BaseModel):
+    id: int
+    name: str
+
+
+class CounterRef(BaseModel):
+    id: int
+    number: int
+    name: str
+
+
+class HeldTicket(BaseModel):
+    id: int
+    number: str
+    status: State
+
+
+# --- tickets and counters -------------------------------------------------------------------------
+
+
+class TicketAppointment(BaseModel):
+    code: str
+    starts_at: Iso
+    duration_min: int
+    service: str
+    status: AppointmentStatus
+    expert: Person | None
+
+
+class Ticket(BaseModel):
+    """The ticket."""
+
+    id: int
+    number: str = Field(examples=["A007"])
+    service: str
+    service_label: str
+    status: State
+    priority: bool
+    priority_reason: str | None
+    source: Source
+    position: int | None
+    estimated_wait_s: int | None
+    quoted_wait_s: int | None
+    tracking_url: str
+    counter: CounterRef | None
+    arrived_at: Iso
+    issued_at: Iso
+    called_at: Iso | None
+    started_at: Iso | None
+    ended_at: Iso | None
+    recall_count: int
+    outcome: str | None
+    note: str | None
+    transferred_from: int | None
+    wait_s: int = Field(description="Arrival to first call (or to now while waiting)")
+    placed_first: bool
+    target_counter: int | None
+    target_agent: int | None
+    parked_at: Iso | None
+    appointment: TicketAppointment | None = Field(description="The appointment it comes from")
+
+
+class PublicTicket(BaseModel):
+    """What the ticket's tracking link shows (no personal data)."""
+
+    number: str
+    service: str
+    service_label: str
+    status: State
+    position: int | None
+    estimated_wait_s: int | None
+    counter: int | None = Field(description="Number of the counter calling or serving it")
+    called_at: Iso | None
+
+
+class CounterService(BaseModel):
+    code: str
+    label: str
+    weight: float
+
+
+class Counter(BaseModel):
+    """A counter, its agent and the ticket it holds."""
+
+    id: int
+    number: int
+    name: str
+    status: CounterStatusName
+    agent: Person | None
+    services: list[CounterService]
+    ticket: HeldTicket | None
+
+
+class Counters(BaseModel):
+    """The site's counters."""
+
+    counters: list[Counter]
+
+
+class CurrentTicket(BaseModel):
+    """The ticket the counter holds, if any."""
+
+    ticket: Ticket | None
+
+
+class Tickets(BaseModel):
+    """Tickets."""
+
+    tickets: list[Ticket]
+
+
+class MeCounter(CounterRef):
+    status: CounterStatusName
+
+
+class Me(BaseModel):
+    """The signed-in account."""
+
+    id: int
+    username: str
+    name: str
+    role: str
+    site: str | None
+    counter: MeCounter | None
+
+
+class Health(BaseModel):
+    """Healthy."""
+
+    status: Literal["ok"]
+    database: str
+
+
+# --- sites and services ---------------------------------------------------------------------------
+
+
+class WeekdayHours(BaseModel):
+    weekday: int = Field(ge=0, le=6, description="0 = Monday")
+    ranges: list[tuple[str, str]] = Field(description='Opening ranges, e.g. ["09:00", "12:00"]')
+
+
+class SiteInfo(BaseModel):
+    id: int
+    slug: str
+    name: str
+    address: str
+    timezone: str
+    open: bool
+    next_opening: Iso | None
+    hours: list[WeekdayHours]
+    priority_reasons: list[str]
+
+
+class ServiceQueue(BaseModel):
+    code: str
+    label: str
+    labels: dict[str, str]
+    prefix: str
+    partner: str | None
+    partner_name: str | None
+    level: int
+    category: str
+    target_wait_min: int
+    waiting: int
+    open_counters: int
+    estimated_wait_s: int
+    open: bool
+    closed_reason: str | None
+    next_opening: Iso | None
+
+
+class SiteServices(BaseModel):
+    """The site and its services."""
+
+    site: SiteInfo
+    services: list[ServiceQueue]
+
+
+class BoardService(BaseModel):
+    code: str
+    label: str
+    level: int
+    waiting: int
+    longest_wait_s: int
+    target_wait_s: int
+    over_target: int
+    open_counters: int
+
+
+class Board(BaseModel):
+    """The live queue board."""
+
+    server_time: Iso
+    services: list[BoardService]
+    counters: list[Counter]
+    parked: int
+
+
+class SiteRef(BaseModel):
+    slug: str
+    name: str
+
+
+class Outcome(BaseModel):
+    code: str
+    label: str
+
+
+class WorkstationService(BaseModel):
+    code: str
+    label: str
+    level: int
+    active: bool
+
+
+class Agent(Person):
+    role: str
+
+
+class Expert(Person):
+    services: list[str]
+
+
+class Workstation(BaseModel):
+    """What the workstation's dialogs offer."""
+
+    site: SiteRef
+    outcomes: list[Outcome]
+    min_recalls_before_no_show: int
+    services: list[WorkstationService]
+    counters: list[CounterRef]
+    agents: list[Agent]
+    experts: list[Expert]
+
+
+class StaffMember(BaseModel):
+    """An account and the services it may serve (empty: every service)."""
+
+    id: int
+    name: str
+    username: str
+    role: str
+    services: list[str]
+
+
+class Staff(BaseModel):
+    """The site's accounts."""
+
+    users: list[StaffMember]
+
+
+class KioskPrinter(BaseModel):
+    id: int
+    site: str
+    name: str
+    printer: str
+    state: str
+    detail: str
+    checked_at: Iso | None
+    alert: bool
+
+
+class Printers(BaseModel):
+    """Kiosks and their printers, alerts first."""
+
+    kiosks: list[KioskPrinter]
+
+
+class StoredMessage(BaseModel):
+    """The message as stored (spaces collapsed)."""
+
+    message: str
+
+
+# --- level-2 cases --------------------------------------------------------------------------------
+
+
+class CaseContact(BaseModel):
+    name: str
+    email: str | None
+    phone: str | None
+
+
+class CaseServicePart(BaseModel):
+    code: str
+    label: str
+    expert: Person | None
+    contribution: str | None
+    contributed_at: Iso | None
+    contributed_by: Person | None
+
+
+class Case(BaseModel):
+    """A level-2 case."""
+
+    id: int
+    reference: str = Field(examples=["N2-000042"])
+    status: Literal["open", "answered"]
+    opened_at: Iso
+    due_at: Iso
+    overdue: bool
+    remaining_s: int | None
+    description: str
+    consent: bool
+    contact: CaseContact | None
+    opened_by: Person | None
+    ticket: str | None = Field(description="Number of the ticket it was escalated from")
+    services: list[CaseServicePart]
+    missing: list[str] = Field(description="Services whose contribution is missing")
+    answer: str | None
+    answered_at: Iso | None
+    answered_by: Person | None
+
+
+class ActedTicket(Ticket):
+    """The ticket after the action (for a transfer, the new linked waiting ticket)."""
+
+    case: Case = absent()
+
+
+class Cases(BaseModel):
+    """Level-2 cases."""
+
+    cases: list[Case]
+
+
+class DayAppointment(BaseModel):
+    code: str
+    starts_at: Iso
+    duration_min: int
+    service: str
+    service_label: str
+    status: AppointmentStatus
+    ticket: HeldTicket | None
+
+
+class ExpertDay(BaseModel):
+    """The expert's day."""
+
+    appointments: list[DayAppointment]
+    waiting: list[Ticket]
+
+
+# --- booking --------------------------------------------------------------------------------------
+
+
+class Place(BaseModel):
+    id: int
+    name: str
+    address: str
+
+
+class Motif(BaseModel):
+    code: str
+    label: str
+    service: str
+    duration_min: int
+    extra_per_person_min: int
+    max_persons: int
+    min_delay_min: int
+    max_delay_days: int
+    bookable_by: Literal["everyone", "agents"]
+    instructions: str
+    requires_ants: bool
+
+
+class BookingSite(SiteRef):
+    timezone: str
+
+
+class Motifs(BaseModel):
+    """Bookable motifs and places."""
+
+    site: BookingSite
+    motifs: list[Motif]
+    places: list[Place]
+
+
+class SlotPlace(BaseModel):
+    id: int
+    name: str
+
+
+class Slot(BaseModel):
+    start: Iso = Field(description="ISO 8601 with offset, e.g. 2027-03-30T09:30:00+02:00")
+    end: Iso
+    place: SlotPlace
+
+
+class Slots(BaseModel):
+    """Free slots."""
+
+    motif: Motif
+    duration_min: int
+    from_: str = Field(alias="from", description="First day, YYYY-MM-DD")
+    to: str
+    slots: list[Slot]
+
+
+class Hold(BaseModel):
+    """The hold's token and when it lapses."""
+
+    hold: str
+    expires_at: Iso
+
+
+class Appointment(BaseModel):
+    """The appointment."""
+
+    code: str
+    status: AppointmentStatus
+    start: Iso
+    end: Iso
+    duration_min: int
+    service: str
+    service_label: str
+    place: Place | None
+    persons: int
+    site: SiteRef
+    motif: str | None
+    motif_label: str
+    instructions: str
+    ics_url: str
+    can_change: bool
+    change_until: Iso
+
+
+class ManagedAppointment(Appointment):
+    """The appointment and its manage link."""
+
+    manage_url: str = Field(description="Signed link to see, move or cancel it")
+
+
+class ViewedAppointment(ManagedAppointment):
+    """The appointment, its manage link and its waitlist request."""
+
+    waitlist: Literal["active", "fulfilled", "closed"] | None
+
+
+class Waitlist(BaseModel):
+    """On the waitlist."""
+
+    waitlist: Literal["active"]
+
+
+class FeedUrl(BaseModel):
+    """The private calendar feed URL."""
+
+    url: str

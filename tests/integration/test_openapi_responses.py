@@ -1,0 +1,305 @@
+"""Real answers of the API match the OpenAPI document: a realistic day (tickets, counter actions,
+cases, managers' settings, booking) runs through the test client, and every answer under /api/v1 is
+validated against the schema of its path, method and status. Objects are closed for the check
+(`additionalProperties: false`), so a field a view returns but the model lacks fails, as does a wrong
+type, a missing field or a status the document does not list."""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from api.openapi import document
+from guichet.services import checkin
+
+from ..factories import add_booking
+
+NOW = datetime(2027, 3, 22, 8, 0, tzinfo=UTC)  # Monday 09:00 in Paris
+API = "/api/v1"
+
+
+def _closed(schema: Any) -> Any:
+    """The schema with every object refusing properties it does not name."""
+    if isinstance(schema, dict):
+        out = {k: _closed(v) for k, v in schema.items()}
+        if "properties" in out and "additionalProperties" not in out:
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [_closed(v) for v in schema]
+    return schema
+
+
+@pytest.fixture(scope="module")
+def strict_components() -> dict[str, Any]:
+    return _closed(copy.deepcopy(document()["components"]))
+
+
+def _validator(schema: dict[str, Any], components: dict[str, Any]) -> Draft202012Validator:
+    return Draft202012Validator({**schema, "components": components}, format_checker=FormatChecker())
+
+
+@dataclass
+class Answer:
+    path: str
+    method: str
+    status: int
+    mimetype: str
+    body: Any
+    raw: bytes
+
+
+def _problems(answer: Answer, components: dict[str, Any]) -> list[str]:
+    where = f"{answer.method.upper()} {answer.path} {answer.status}"
+    op = document()["paths"].get(answer.path, {}).get(answer.method)
+    if op is None:
+        return [f"{where}: operation not in the document"]
+    described = op["responses"].get(str(answer.status))
+    if described is None:
+        return [f"{where}: status not in the document"]
+    content = described.get("content")
+    if content is None:
+        return [] if not answer.raw else [f"{where}: a body where the document says none"]
+    if answer.mimetype not in content:
+        return [f"{where}: {answer.mimetype} where the document says {sorted(content)}"]
+    schema = content[answer.mimetype].get("schema")
+    if schema is None:
+        return []
+    errors = sorted(_validator(schema, components).iter_errors(answer.body), key=str)
+    return [f"{where}: {e.message} at {list(e.absolute_path)}" for e in errors]
+
+
+@pytest.fixture
+def answers(app) -> list[Answer]:  # type: ignore[no-untyped-def]
+    """Every API answer of the test, with the documented path of the route that gave it."""
+    from flask import request
+
+    seen: list[Answer] = []
+
+    @app.after_request
+    def record(response):  # type: ignore[no-untyped-def]
+        rule = request.url_rule
+        if rule is not None and rule.rule.startswith(API + "/"):
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule[len(API) :])
+            seen.append(
+                Answer(
+                    path,
+                    request.method.lower(),
+                    response.status_code,
+                    response.mimetype,
+                    response.get_json(silent=True),
+                    response.get_data(),
+                )
+            )
+        return response
+
+    return seen
+
+
+class Api:
+    def __init__(self, client, world) -> None:  # type: ignore[no-untyped-def]
+        self.client, self.world = client, world
+
+    def __call__(self, method: str, path: str, who: str | None = None, want: int = 200, **kw: Any) -> Any:
+        headers = self.world.auth(who) if who else {}
+        r = self.client.open(API + path, method=method.upper(), headers=headers, **kw)
+        assert r.status_code == want, (method, path, r.status_code, r.get_data(as_text=True))
+        return r.get_json(silent=True)
+
+
+def test_real_answers_match_the_documented_schemas(
+    app, client, ctx, world, answers, strict_components
+) -> None:
+    ctx.clock = lambda: NOW
+    booking = add_booking(ctx, world)
+    api = Api(client, world)
+    slug, c1, c2 = world.slug, world.counters[1], world.counters[2]
+
+    # The installation, and the public listing.
+    api("get", "/health")
+    api("get", "/openapi.json")
+    api("get", f"/sites/{slug}/services")
+    api("get", "/sites/nowhere/services", want=404)
+
+    # Issuing: tickets, and the refusals of each kind.
+    t1 = api("post", f"/sites/{slug}/tickets", "kiosk", 201, json={"service": "CAF"})
+    api("post", f"/sites/{slug}/tickets", "kiosk", 201, json={"service": "CPAM"})
+    api("post", f"/sites/{slug}/tickets", "agent", 201, json={"service": "CAF"})
+    api("post", f"/sites/{slug}/tickets", "kiosk", 404, json={"service": "NOPE"})
+    api("post", f"/sites/{slug}/tickets", "kiosk", 409, json={"service": "OLD"})
+    api("post", f"/sites/{slug}/tickets", "kiosk", 422, json={"service": "CAF", "typo": 1})
+    api("post", f"/sites/{slug}/tickets", "kiosk", 400, data="[]", content_type="application/json")
+    api("post", f"/sites/{slug}/tickets", None, 401, json={"service": "CAF"})
+    api("post", f"/sites/{slug}/tickets", "display", 403, json={"service": "CAF"})
+    token = t1["tracking_url"].rsplit("/", 1)[1]
+    api("get", f"/tickets/{token}")
+    api("get", "/tickets/unknown-token", want=404)
+
+    # A counter's day: occupy, call, recall, start, park, resume, finish, requeue, transfer.
+    api("get", "/me", "agent")
+    api("post", f"/counters/{c1}/occupy", "agent")
+    api("post", f"/counters/{c1}/occupy", "agent2", 409)
+    api("get", f"/sites/{slug}/counters", "agent")
+    first = api("post", f"/counters/{c1}/call-next", "agent")
+    api("get", f"/tickets/{token}")  # being called: the counter's number shows
+    api("post", f"/counters/{c1}/call-next", "agent", 409)  # the counter holds a ticket
+    api("post", f"/tickets/{first['id']}/recall", "agent")
+    api("post", f"/tickets/{first['id']}/start", "agent")
+    api("get", f"/counters/{c1}/current", "agent")
+    api("post", f"/tickets/{first['id']}/park", "agent")
+    api("get", f"/sites/{slug}/parked", "agent")
+    api("post", f"/tickets/{first['id']}/resume", "agent", json={"counter": c1})
+    api("post", f"/tickets/{first['id']}/finish", "agent", json={"outcome": "resolved", "note": "ok"})
+    api("post", f"/tickets/{first['id']}/finish", "agent", 409, json={"outcome": "resolved"})
+    api("post", f"/tickets/{first['id']}/teleport", "agent", 404)
+    api("post", "/tickets/999999/start", "agent", 404)
+    second = api("post", f"/counters/{c1}/call-next", "agent")
+    api("post", f"/tickets/{second['id']}/requeue", "agent")
+    again = api("post", f"/counters/{c1}/call-next", "agent")
+    moved = api("post", f"/tickets/{again['id']}/transfer", "agent", json={"service": "CPAM"})
+    api("post", f"/tickets/{moved['id']}/cancel", "agent")
+    api("get", f"/counters/{c1}/current", "agent")
+    served = api("post", f"/counters/{c1}/call-next", "agent")
+    api("post", f"/tickets/{served['id']}/start", "agent")
+    escalated = api(
+        "post",
+        f"/tickets/{served['id']}/finish",
+        "agent",
+        json={
+            "outcome": "escalated",
+            "case": {
+                "services": ["CAF", "CPAM"],
+                "description": "Changement de situation",
+                "consent": True,
+                "contact": {"name": "A. Martin", "email": "a.martin@example.org"},
+            },
+        },
+    )
+    assert "case" in escalated
+    api("post", f"/counters/{c1}/call-next", "agent", 204)
+    api("post", f"/counters/{c1}/walk-in", "agent", 201, json={"service": "CAF"})
+    api("post", f"/counters/{c2}/status", "agent2", json={"status": "open"})
+    api("post", f"/counters/{c2}/status", "agent2", json={"status": "paused"})
+    api("post", f"/counters/{c2}/status", "agent2", 422, json={"status": "asleep"})
+    api("get", f"/sites/{slug}/board", "agent")
+    api("get", f"/sites/{slug}/workstation", "agent")
+
+    # Managers' settings.
+    api("get", f"/sites/{slug}/staff", "manager")
+    api("get", f"/sites/{slug}/staff", "agent", 403)
+    api("get", "/printers", "manager")
+    api("put", f"/sites/{slug}/display-message", "manager", json={"message": "  Fermé   à 16 h  "})
+    api("put", f"/counters/{c2}/services", "manager", json={"services": [{"code": "CAF", "weight": 2}]})
+    api("put", f"/counters/{c2}/services", "manager", 404, json={"services": [{"code": "NOPE"}]})
+    api("put", f"/users/{world.user_ids['expert']}/services", "manager", json={"services": ["CAF"]})
+
+    # Level-2 cases: open one, read, contribute, the grouped answer refused then given.
+    case = api(
+        "post", f"/sites/{slug}/cases", "agent", 201, json={"services": ["CAF"], "description": "Appel"}
+    )
+    api("get", "/cases", "expert")
+    api("get", "/cases?status=all", "manager")
+    api("get", "/cases?status=lost", "manager", 400)
+    api("get", f"/cases/{case['id']}", "expert")
+    api("get", "/cases/999999", "expert", 404)
+    api("post", f"/cases/{case['id']}/answer", "expert", 409, json={"text": "Réponse"})
+    api("post", f"/cases/{case['id']}/contributions", "expert", json={"service": "CAF", "text": "Vu"})
+    api("post", f"/cases/{case['id']}/answer", "expert", json={"text": "Réponse groupée"})
+
+    # Booking: motifs, slots, a hold, a booking, a lost race, the signed link, waitlist, move, cancel.
+    api("get", f"/sites/{slug}/motifs")
+    free = api("get", f"/sites/{slug}/slots?motif=CAF_RDV&from=2027-03-24&to=2027-03-25")["slots"]
+    api("get", f"/sites/{slug}/slots", want=400)
+    api("get", f"/sites/{slug}/slots?motif=NOPE", want=404)
+    start, place = free[0]["start"], free[0]["place"]["id"]
+    assert place == booking.place
+    hold = api(
+        "post", "/holds", want=201, json={"site": slug, "motif": "CAF_RDV", "start": start, "place": place}
+    )
+    contact = {"name": "A. Martin", "email": "a.martin@example.org"}
+    body = {"site": slug, "motif": "CAF_RDV", "start": start, **contact}
+    booked = api("post", "/appointments", want=201, json={**body, "hold": hold["hold"]})
+    taken = api("post", "/appointments", want=409, json={**body, "email": "b.durand@example.org"})
+    assert taken["error"] == "slot_taken" and taken["details"]["next"]
+    code, sig = booked["code"], booked["manage_url"].rsplit("/", 1)[1]
+    api("get", f"/appointments/{code}?sig={sig}")
+    api("get", f"/appointments/{code}?sig=forged", want=403)
+    api("post", f"/appointments/{code}/waitlist", json={"sig": sig})
+    api("post", f"/appointments/{code}/move", json={"sig": sig, "start": free[1]["start"]})
+    ics = client.get(f"{API}/appointments/{code}.ics")
+    assert ics.status_code == 200
+    api("post", f"/appointments/{code}/cancel", json={"sig": sig})
+    api("post", f"/appointments/{code}/cancel", want=409, json={"sig": sig})
+    # Booked today, on the expert's day (too late to change online: the signed link is refused).
+    today = api("get", f"/sites/{slug}/slots?motif=CAF_RDV&from=2027-03-22&to=2027-03-22")["slots"]
+    same_day = api("post", "/appointments", want=201, json={**body, "start": today[0]["start"]})
+    late_sig = same_day["manage_url"].rsplit("/", 1)[1]
+    api("post", f"/appointments/{same_day['code']}/waitlist", want=409, json={"sig": late_sig})
+    checkin.check_in(ctx, world.actors["kiosk"], slug, same_day["code"])
+    day = api("get", "/experts/me/day", "expert")
+    assert [a["code"] for a in day["appointments"]] == [same_day["code"]]
+    assert [t["appointment"]["code"] for t in day["waiting"]] == [same_day["code"]]
+    feed = api("get", "/experts/me/calendar", "expert")["url"]
+    assert client.get(feed.split("guichet.test", 1)[1]).status_code == 200
+
+    problems = [p for a in answers for p in _problems(a, strict_components)]
+    assert not problems, "\n".join(problems)
+    # Every operation of the document was seen succeeding, so none escapes the check.
+    documented = {(path, m) for path, item in document()["paths"].items() for m in item}
+    succeeded = {(a.path, a.method) for a in answers if a.status < 300}
+    assert documented - succeeded == set()
+
+
+def test_the_check_refuses_a_field_the_model_lacks_a_wrong_type_and_a_missing_field(
+    strict_components,
+) -> None:
+    ticket = {"$ref": "#/components/schemas/Ticket"}
+    validator = _validator(ticket, strict_components)
+    good = {
+        "id": 1,
+        "number": "F001",
+        "service": "CAF",
+        "service_label": "CAF",
+        "status": "waiting",
+        "priority": False,
+        "priority_reason": None,
+        "source": "kiosk",
+        "position": 1,
+        "estimated_wait_s": 60,
+        "quoted_wait_s": 60,
+        "tracking_url": "http://guichet.test/t/x",
+        "counter": None,
+        "arrived_at": NOW.isoformat(),
+        "issued_at": NOW.isoformat(),
+        "called_at": None,
+        "started_at": None,
+        "ended_at": None,
+        "recall_count": 0,
+        "outcome": None,
+        "note": None,
+        "transferred_from": None,
+        "wait_s": 0,
+        "placed_first": False,
+        "target_counter": None,
+        "target_agent": None,
+        "parked_at": None,
+        "appointment": None,
+    }
+    validator.validate(good)
+    for bad in (
+        {**good, "secret": "x"},
+        {**good, "id": "1"},
+        {**good, "status": "asleep"},
+        {**good, "arrived_at": "yesterday"},
+        {**good, "counter": {"id": 1, "number": 1, "name": "G1", "agent": None}},
+        {k: v for k, v in good.items() if k != "wait_s"},
+    ):
+        with pytest.raises(ValidationError):
+            validator.validate(bad)
