@@ -235,6 +235,7 @@ class Board(BaseModel):
     """The live queue board."""
 
     server_time: Iso
+    timezone: str = Field(description="The site's IANA zone: times are shown there, e.g. Europe/Paris")
     services: list[BoardService]
     counters: list[Counter]
     parked: int
