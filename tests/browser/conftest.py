@@ -151,7 +151,9 @@ def page(browser, request: pytest.FixtureRequest):  # type: ignore[no-untyped-de
     """
     marker = request.node.get_closest_marker("viewport")
     width, height = (marker.args[0], marker.args[1]) if marker else DEFAULT_VIEWPORT
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR", timezone_id="UTC")
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="fr-FR", timezone_id="UTC"
+    )
     context.set_default_timeout(10_000)
     pg = context.new_page()
     try:
