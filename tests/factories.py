@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
-from guichet.models import Counter, CounterService, OpeningHours, Service, Site
-from guichet.services import accounts
+from guichet.models import Appointment, Counter, CounterService, OpeningHours, Service, Site
+from guichet.services import accounts, checkin
 from guichet.services.context import Actor, Context
 
 PASSWORD = "correct horse battery"
@@ -183,3 +183,30 @@ def add_booking(
         return Booking(place.id, ids, {m.code: m.id for m in motifs})
 
     return ctx.transact(work)
+
+
+def add_appointment(
+    ctx: Context, world: World, service_code: str, starts_at: datetime, expert_id: int | None = None
+) -> str:
+    """A booked 30-minute appointment at the world's site (booked three days before); its code."""
+    code = checkin.new_booking_code()
+
+    def work(s, _events):  # type: ignore[no-untyped-def]
+        service = s.scalar(
+            select(Service).where(Service.site_id == world.site_id, Service.code == service_code)
+        )
+        s.add(
+            Appointment(
+                site_id=world.site_id,
+                service_id=service.id,
+                expert_id=expert_id,
+                starts_at=starts_at,
+                duration_min=30,
+                code=code,
+                status="booked",
+                created_at=starts_at - timedelta(days=3),
+            )
+        )
+
+    ctx.transact(work)
+    return code

@@ -8,32 +8,17 @@ import pytest
 from sqlalchemy import select
 
 from guichet.core.errors import DomainError, Invalid, NotFound
-from guichet.models import Appointment, Service, Ticket
+from guichet.models import Appointment, Ticket
 from guichet.services import calling, checkin, tickets
+
+from ..factories import add_appointment
 
 START = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)  # 14:00 in Paris
 
 
 @pytest.fixture
 def booking(ctx, world) -> str:  # type: ignore[no-untyped-def]
-    code = checkin.new_booking_code()
-
-    def work(s, _events):  # type: ignore[no-untyped-def]
-        service = s.scalar(select(Service).where(Service.code == "CPAM", Service.site_id == world.site_id))
-        s.add(
-            Appointment(
-                site_id=world.site_id,
-                service_id=service.id,
-                starts_at=START,
-                duration_min=30,
-                code=code,
-                status="booked",
-                created_at=START - timedelta(days=3),
-            )
-        )
-
-    ctx.transact(work)
-    return code
+    return add_appointment(ctx, world, "CPAM", START)
 
 
 def at(ctx, moment: datetime) -> None:  # type: ignore[no-untyped-def]

@@ -73,30 +73,11 @@ def test_appointment_news_reach_the_workstations_and_never_the_waiting_room_scre
 ) -> None:  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
-    from sqlalchemy import select
-
-    from guichet.models import Appointment, Service
     from guichet.services import checkin
 
-    code = checkin.new_booking_code()
-    now = ctx.clock()
+    from ..factories import add_appointment
 
-    def work(s, _events):  # type: ignore[no-untyped-def]
-        service = s.scalar(select(Service).where(Service.code == "CPAM", Service.site_id == world.site_id))
-        s.add(
-            Appointment(
-                site_id=world.site_id,
-                service_id=service.id,
-                expert_id=world.user_ids["expert"],
-                starts_at=now + timedelta(minutes=10),
-                duration_min=30,
-                code=code,
-                status="booked",
-                created_at=now - timedelta(days=1),
-            )
-        )
-
-    ctx.transact(work)
+    code = add_appointment(ctx, world, "CPAM", ctx.clock() + timedelta(minutes=10), world.user_ids["expert"])
     desk = workstation(app, client, token=world.tokens["expert"])
     screen = app.extensions["socketio"].test_client(
         app, namespace="/display", auth={"token": world.tokens["display"]}, flask_test_client=client

@@ -22,12 +22,12 @@ import pytest
 from sqlalchemy import select
 
 import guichet.services
-from guichet.models import Appointment, OpeningHours, Service, Site
-from guichet.services import checkin, tickets
+from guichet.models import OpeningHours, Service, Site
+from guichet.services import tickets
 from guichet.web.doors import KINDS, door_kind, ticket_doors
 
 from ..conftest import make_settings
-from ..factories import World, build_world
+from ..factories import World, add_appointment, build_world
 
 NOW = datetime(2026, 11, 23, 13, 50, tzinfo=UTC)  # Monday, 14:50 in Paris
 APPOINTMENT_AT = NOW + timedelta(minutes=10)
@@ -240,29 +240,6 @@ RULES: dict[str, tuple[Callable[[Any, World], None], dict[str, Any], dict[str, t
 }
 
 
-def book(ctx: Any, world: World, code_of_service: str) -> str:
-    code = checkin.new_booking_code()
-
-    def work(s, _events):  # type: ignore[no-untyped-def]
-        service = s.scalar(
-            select(Service).where(Service.site_id == world.site_id, Service.code == code_of_service)
-        )
-        s.add(
-            Appointment(
-                site_id=world.site_id,
-                service_id=service.id,
-                starts_at=APPOINTMENT_AT,
-                duration_min=30,
-                code=code,
-                status="booked",
-                created_at=NOW - timedelta(days=3),
-            )
-        )
-
-    ctx.transact(work)
-    return code
-
-
 @pytest.fixture
 def door_app(database_url: str):  # type: ignore[no-untyped-def]
     from guichet.app import create_app
@@ -296,7 +273,7 @@ def test_every_door_gives_the_same_answer_to_each_rule(door_app, rule: str) -> N
         setup(ctx, world)
         case = Case(**asked)
         if door.kind == "check_in":
-            case.booking = book(ctx, world, case.service)
+            case.booking = add_appointment(ctx, world, case.service, APPOINTMENT_AT)
         resp = DRIVERS[door.kind](door_app.test_client(), world, door, case)
         body = resp.get_json(silent=True) or {}
         answer = (resp.status_code, body.get("error"), body.get("message"))
