@@ -108,6 +108,8 @@ APPEND_ONLY_POSTGRESQL = [
        FOR EACH ROW EXECUTE FUNCTION ticket_events_append_only()""",
 ]
 for _stmt in APPEND_ONLY_SQLITE:
-    event.listen(TicketEvent.__table__, "after_create", DDL(_stmt).execute_if(dialect="sqlite"))
+    _ddl = DDL(_stmt)  # type: ignore[no-untyped-call]  # DDL.__init__ is unannotated in SQLAlchemy 2.1
+    event.listen(TicketEvent.__table__, "after_create", _ddl.execute_if(dialect="sqlite"))
 for _stmt in APPEND_ONLY_POSTGRESQL:
-    event.listen(TicketEvent.__table__, "after_create", DDL(_stmt).execute_if(dialect="postgresql"))
+    _ddl = DDL(_stmt)  # type: ignore[no-untyped-call]  # DDL.__init__ is unannotated in SQLAlchemy 2.1
+    event.listen(TicketEvent.__table__, "after_create", _ddl.execute_if(dialect="postgresql"))

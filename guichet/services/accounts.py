@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ..core.errors import Invalid, NotFound
 from ..core.roles import AGENT, DEVICE_KINDS, ROLES
 from ..models import AccessToken, Device, Site, User
-from .context import Actor, Context
+from .context import Actor, Context, Event
 from .guards import site_by_slug
 
 _hasher = PasswordHasher()
@@ -48,7 +48,7 @@ def add_user(
         raise Invalid("unknown_role", role=role, allowed=list(ROLES))
     password_hash = hash_password(password)
 
-    def work(s: Session, _events: list) -> int:
+    def work(s: Session, _events: list[Event]) -> int:
         if s.scalar(select(User.id).where(User.username == username)) is not None:
             raise Invalid("username_taken", username=username)
         site_id = site_by_slug(s, site_slug).id if site_slug else None
@@ -71,7 +71,7 @@ def add_user(
 def verify_login(ctx: Context, username: str, password: str) -> Actor | None:
     """Check a password; lock the account for a while after repeated failures."""
 
-    def work(s: Session, _events: list) -> Actor | None:
+    def work(s: Session, _events: list[Event]) -> Actor | None:
         user = s.scalar(select(User).where(User.username == username))
         now = ctx.clock()
         if user is None or not user.active:
@@ -105,7 +105,7 @@ def create_token(
     """Create a bearer token for an agent, or for a kiosk/display device (created if new)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
 
-    def work(s: Session, _events: list) -> str:
+    def work(s: Session, _events: list[Event]) -> str:
         now = ctx.clock()
         row = AccessToken(token_hash=hash_token(token), label=label, created_at=now)
         if kind == AGENT:
@@ -141,7 +141,7 @@ def create_device_token(ctx: Context, device_id: int, label: str = "") -> str:
     """A new bearer token for an existing device (enrolment, token rotation)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
 
-    def work(s: Session, _events: list) -> str:
+    def work(s: Session, _events: list[Event]) -> str:
         s.add(
             AccessToken(
                 token_hash=hash_token(token), device_id=device_id, label=label, created_at=ctx.clock()

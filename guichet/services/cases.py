@@ -21,7 +21,7 @@ from ..models import Appointment, Case, CaseService, Service, Site, Ticket, User
 from .context import Actor, Context, Event
 from .guards import require_staff, site_of
 from .journal import log_step
-from .ticket_views import ticket_json
+from .ticket_views import iso, ticket_json
 
 MAX_SERVICES = 10
 
@@ -35,7 +35,6 @@ def _person(u: User | None) -> dict[str, Any] | None:
 
 
 def case_json(c: Case, now: datetime, ticket_number: str | None = None) -> dict[str, Any]:
-    iso = lambda d: d.isoformat() if d else None  # noqa: E731
     end = c.answered_at or now
     return {
         "id": c.id,

@@ -22,7 +22,7 @@ from ..models import (
 )
 from . import accounts, devices
 from .checkin import new_booking_code
-from .context import Context, utcnow
+from .context import Context, Event, utcnow
 
 DEMO_PASSWORD = "guichet-demo"
 
@@ -384,7 +384,7 @@ def load_demo(ctx: Context) -> DemoReport:
                 site_slug=None if role == "admin" else "demo",
             )
 
-    def expert_services(s: Session, _e: list) -> None:
+    def expert_services(s: Session, _e: list[Event]) -> None:
         for username, codes in EXPERT_SERVICES.items():
             user = s.scalar(select(User).where(User.username == username))
             if user is None or s.scalar(select(UserService).where(UserService.user_id == user.id)):
@@ -400,7 +400,7 @@ def load_demo(ctx: Context) -> DemoReport:
 
     ctx.transact(expert_services)
 
-    def revoke_demo_tokens(s: Session, _e: list) -> None:
+    def revoke_demo_tokens(s: Session, _e: list[Event]) -> None:
         s.execute(
             update(AccessToken)
             .where(AccessToken.label == "demo", AccessToken.revoked_at.is_(None))
@@ -423,7 +423,7 @@ def load_demo(ctx: Context) -> DemoReport:
     return DemoReport("demo", [(u, r) for u, r, _ in USERS], tokens, enrolments, appointments)
 
 
-def _todays_appointments(s: Session, _events: list) -> list[tuple[str, str, str]]:
+def _todays_appointments(s: Session, _events: list[Event]) -> list[tuple[str, str, str]]:
     """Two appointments with the experts in the coming hour, so check-in can be tried at once."""
     from ..models import Appointment
 
@@ -452,7 +452,8 @@ def _todays_appointments(s: Session, _events: list) -> list[tuple[str, str, str]
         for offset, code in ((0, "EXPERT_CAF"), (30, "EXPERT_IMPOTS")):
             service = s.scalar(select(Service).where(Service.site_id == site.id, Service.code == code))
             assert service is not None
-            expert_id = experts[code].id if experts[code] else None
+            expert = experts[code]
+            expert_id = expert.id if expert else None
             at = min(start + timedelta(minutes=offset), last)
             # Never on top of an appointment the expert already has (one checked in earlier, a booking).
             while expert_id and s.scalar(
@@ -538,7 +539,7 @@ RANGES = [
 ]
 
 
-def _booking(s: Session, _events: list) -> None:
+def _booking(s: Session, _events: list[Event]) -> None:
     """Create the booking setup once (a site that already has motifs is left as its managers set it)."""
     from ..models import Motif, OpeningRangeRow, Place
 

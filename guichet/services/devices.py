@@ -13,7 +13,7 @@ from ..core.errors import Invalid, NotFound
 from ..core.roles import DEVICE_KINDS, DISPLAY, KIOSK
 from ..models import Device, EnrollmentCode, Site
 from .accounts import create_device_token, hash_token
-from .context import Actor, Context
+from .context import Actor, Context, Event
 from .guards import require_manager, site_by_slug
 
 ENROLMENT_TTL = timedelta(hours=24)
@@ -45,7 +45,7 @@ def create_enrolment(ctx: Context, site_slug: str, kind: str, name: str) -> str:
     """A one-time code, valid 24 h, whose link turns the browser that opens it into this device."""
     code = secrets.token_urlsafe(24)
 
-    def work(s: Session, _events: list) -> str:
+    def work(s: Session, _events: list[Event]) -> str:
         device = _device(s, ctx, site_slug, kind, name)
         now = ctx.clock()
         s.add(
@@ -73,7 +73,7 @@ def enrolment_target(ctx: Context, code: str) -> tuple[str, str] | None:
 def enrol(ctx: Context, code: str) -> Enrolled:
     """Use the code once: issue a long-lived device token for the browser's cookie."""
 
-    def work(s: Session, _events: list) -> tuple[int, str, str, str]:
+    def work(s: Session, _events: list[Event]) -> tuple[int, str, str, str]:
         row = s.scalar(select(EnrollmentCode).where(EnrollmentCode.code_hash == hash_token(code)))
         if row is None or row.used_at is not None or row.expires_at <= ctx.clock():
             raise NotFound("enrolment_invalid")
@@ -90,7 +90,7 @@ def enrol(ctx: Context, code: str) -> Enrolled:
 def set_printer_url(ctx: Context, site_slug: str, name: str, url: str) -> None:
     """Give one kiosk its own printer (an empty URL falls back to GUICHET_PRINTER_URL)."""
 
-    def work(s: Session, _events: list) -> None:
+    def work(s: Session, _events: list[Event]) -> None:
         device = _device(s, ctx, site_slug, KIOSK, name)
         device.config = (
             {**(device.config or {}), "printer_url": url}
@@ -110,7 +110,7 @@ def configure_display(
     if unknown:
         raise Invalid("unknown_display_option", options=sorted(unknown))
 
-    def work(s: Session, _events: list) -> dict[str, object]:
+    def work(s: Session, _events: list[Event]) -> dict[str, object]:
         device = _device(s, ctx, site_slug, DISPLAY, name)
         config = {**(device.config or {}), **changes}
         device.config = {k: v for k, v in config.items() if v not in ([], None)}
@@ -122,7 +122,7 @@ def configure_display(
 def record_printer_state(ctx: Context, device_id: int, state: str, detail: str) -> None:
     """Remember the kiosk printer's last state so managers see an alert when it fails."""
 
-    def work(s: Session, _events: list) -> None:
+    def work(s: Session, _events: list[Event]) -> None:
         device = s.get(Device, device_id)
         if device is not None:
             device.printer_state, device.printer_detail = state, detail[:200]
@@ -139,7 +139,7 @@ def kiosk_printers(ctx: Context, actor: Actor) -> list[dict[str, object]]:
         if actor.site_id is not None:
             stmt = stmt.where(Device.site_id == actor.site_id)
         rows = s.execute(stmt.order_by(Site.slug, Device.name)).all()
-        items = [
+        items: list[dict[str, object]] = [
             {
                 "id": d.id,
                 "site": slug,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -27,7 +27,14 @@ _peak_cache: dict[int, tuple[float, list[dict[str, Any]]]] = {}
 _peak_lock = threading.Lock()
 
 
-def display_filter(config: dict[str, Any] | None) -> dict[str, list[Any] | None]:
+class DisplayFilter(TypedDict):
+    """What a screen shows: these service codes or counter numbers only, or everything (None)."""
+
+    services: list[Any] | None
+    counters: list[Any] | None
+
+
+def display_filter(config: dict[str, Any] | None) -> DisplayFilter:
     """A screen may show some services or counters only (device configuration)."""
     config = config or {}
     services = config.get("services") or None
@@ -38,7 +45,9 @@ def display_filter(config: dict[str, Any] | None) -> dict[str, list[Any] | None]
     }
 
 
-def _recent_calls(s: Session, site: Site, now, filt: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+def _recent_calls(
+    s: Session, site: Site, now: datetime, filt: DisplayFilter, limit: int
+) -> list[dict[str, Any]]:
     day = business_day(now, site.timezone)
     stmt = (
         select(
@@ -83,7 +92,7 @@ def _recent_calls(s: Session, site: Site, now, filt: dict[str, Any], limit: int)
     return calls
 
 
-def _peaks(s: Session, site: Site, now) -> list[dict[str, Any]]:
+def _peaks(s: Session, site: Site, now: datetime) -> list[dict[str, Any]]:
     with _peak_lock:
         cached = _peak_cache.get(site.id)
         if cached and time.monotonic() - cached[0] < PEAK_CACHE_S:

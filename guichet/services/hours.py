@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..core import opening
 from ..core.errors import Invalid
 from ..models import OpeningHours
-from .context import Context
+from .context import Context, Event
 from .guards import site_by_slug
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -47,7 +47,7 @@ def set_weekly_hours(ctx: Context, site_slug: str, specs: list[str]) -> int:
     for spec in specs:
         weekly.update(parse_spec(spec))
 
-    def work(s: Session, _events: list) -> int:
+    def work(s: Session, _events: list[Event]) -> int:
         site = site_by_slug(s, site_slug)
         s.execute(
             delete(OpeningHours).where(OpeningHours.site_id == site.id, OpeningHours.service_id.is_(None))

@@ -42,7 +42,7 @@ def _event(a: Appointment, site: Site, place: Place | None, tz: ZoneInfo, for_ex
         attendee = vCalAddress(f"mailto:{a.contact_email}")
         attendee.params["cn"] = vText(a.contact_name or "")
         attendee.params["role"] = vText("REQ-PARTICIPANT")
-        ev.add("attendee", attendee, encode=0)
+        ev.add("attendee", attendee, encode=False)
     if a.status != "cancelled":
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
@@ -65,10 +65,11 @@ def appointment_calendar(
     if organizer:
         org = vCalAddress(f"mailto:{organizer}")
         org.params["cn"] = vText(site.name)
-        ev.add("organizer", org, encode=0)
+        ev.add("organizer", org, encode=False)
     cal.add_component(ev)
     cal.add_missing_timezones()
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()
+    return ical
 
 
 def expert_feed(appointments: Iterable[tuple[Appointment, Site, Place | None]], name: str) -> bytes:
@@ -80,4 +81,5 @@ def expert_feed(appointments: Iterable[tuple[Appointment, Site, Place | None]], 
     for a, site, place in appointments:
         cal.add_component(_event(a, site, place, ZoneInfo(site.timezone), for_expert=True))
     cal.add_missing_timezones()
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()
+    return ical

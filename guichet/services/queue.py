@@ -37,7 +37,7 @@ def position_of(s: Session, ticket: Ticket) -> int:
     return 1 + int(count or 0)
 
 
-def service_samples(s: Session, service_ids: list[int], now) -> dict[int, list[float]]:
+def service_samples(s: Session, service_ids: list[int], now: datetime) -> dict[int, list[float]]:
     """Recent service times (seconds, oldest first) per service, at most SAMPLE_SIZE each."""
     if not service_ids:
         return {}
@@ -80,7 +80,7 @@ def open_counters(s: Session, service_ids: list[int]) -> dict[int, int]:
     return {sid: n for sid, n in rows}
 
 
-def estimate_for(s: Session, service: Service, position: int, now, default_s: int) -> int:
+def estimate_for(s: Session, service: Service, position: int, now: datetime, default_s: int) -> int:
     samples = service_samples(s, [service.id], now)[service.id]
     counters = open_counters(s, [service.id]).get(service.id, 0)
     return estimate_wait_s(position, samples, counters, service.default_service_time_s or default_s)

@@ -76,9 +76,10 @@ def act(
             check_counter_free(s, counter)
             set_counter_status(counter, "open", now)
             transition(s, t, act_, actor, now, counter=counter)
+        elif act_ == Action.FINISH:
+            transition(s, t, act_, actor, now, outcome=t.outcome)
         else:
-            extra = {"outcome": t.outcome} if act_ == Action.FINISH else {}
-            transition(s, t, act_, actor, now, **extra)
+            transition(s, t, act_, actor, now)
         if act_ == Action.FINISH and params.get("case"):
             if t.outcome != ESCALATED:
                 raise Invalid("case_needs_escalated_outcome")
@@ -111,11 +112,12 @@ def _transfer(s: Session, t: Ticket, actor: Actor, now: datetime, params: dict[s
         raise Invalid("transfer_one_target")
     service = t.service
     if service_code is not None:
-        service = s.scalar(select(Service).where(Service.site_id == t.site_id, Service.code == service_code))
-        if service is None:
+        named = s.scalar(select(Service).where(Service.site_id == t.site_id, Service.code == service_code))
+        if named is None:
             raise NotFound("service_not_found", service=service_code)
-        if not service.active:
+        if not named.active:
             raise DomainError("service_closed", service=service_code)
+        service = named
     target = None
     if counter_id is not None:
         target = s.get(Counter, counter_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -10,6 +11,11 @@ from sqlalchemy.orm import Session
 from ..core.tickets import Source, State
 from ..models import Appointment, Ticket, User
 from .context import Context
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 text of a moment, or None when it has not happened (JSON has no datetime)."""
+    return moment.isoformat() if moment else None
 
 
 def tracking_url(ctx: Context, token: str) -> str:
@@ -42,7 +48,6 @@ def ticket_json(
     s: Session | None = None,
 ) -> dict[str, Any]:
     """The ticket as the API answers it; with a session, the appointment it comes from (agents' views)."""
-    iso = lambda d: d.isoformat() if d else None  # noqa: E731
     waited_until = (
         t.first_called_at or (t.ended_at if t.state != State.WAITING.value else None) or ctx.clock()
     )

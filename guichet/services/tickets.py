@@ -32,12 +32,18 @@ from .ticket_views import ticket_json
 def _allocate_sequence(s: Session, site_id: int, service_id: int, day: date) -> int:
     """One atomic upsert returns the next number: no read-then-write, so no duplicate ever."""
     dialect = s.get_bind().dialect.name
-    ins = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect](TicketSequence)
-    stmt = ins.values(site_id=site_id, service_id=service_id, business_day=day, last_value=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["site_id", "service_id", "business_day"],
-        set_={"last_value": TicketSequence.last_value + 1},
-    ).returning(TicketSequence.last_value)
+    row = {"site_id": site_id, "service_id": service_id, "business_day": day, "last_value": 1}
+    key = ["site_id", "service_id", "business_day"]
+    bump = {"last_value": TicketSequence.last_value + 1}
+    # Each dialect has its own Insert class with on_conflict_do_update: no common base type offers it.
+    if dialect == "postgresql":
+        pg = pg_insert(TicketSequence).values(row)
+        stmt = pg.on_conflict_do_update(index_elements=key, set_=bump).returning(TicketSequence.last_value)
+    elif dialect == "sqlite":
+        lite = sqlite_insert(TicketSequence).values(row)
+        stmt = lite.on_conflict_do_update(index_elements=key, set_=bump).returning(TicketSequence.last_value)
+    else:
+        raise KeyError(dialect)
     return int(s.execute(stmt).scalar_one())
 
 

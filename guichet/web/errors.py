@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
@@ -29,14 +30,17 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def payload(code: str, status: int, params: dict[str, Any] | None = None, **extra: Any):
+def payload(
+    code: str, status: int, params: dict[str, Any] | None = None, **extra: Any
+) -> tuple[Response, int]:
+    """The answer to a refusal, always a Response (headers such as Retry-After can be added to a page too)."""
     template = messages().get(code)
     try:
         message = template % (params or {}) if template else code
     except (KeyError, TypeError, ValueError):
         message = template or code
     if not wants_json():
-        page = render_template("error.html", status=status, code=code, message=message)
+        page = make_response(render_template("error.html", status=status, code=code, message=message))
         return page, status
     body = {"error": code, "message": message, **extra}
     if params:
@@ -55,11 +59,11 @@ def http_status(exc: DomainError) -> int:
     return 409
 
 
-def domain_error(exc: DomainError):
+def domain_error(exc: DomainError) -> ResponseReturnValue:
     return payload(exc.code, http_status(exc), exc.params)
 
 
-def validation_error(exc: ValidationError):
+def validation_error(exc: ValidationError) -> ResponseReturnValue:
     errors = [
         {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
         for e in exc.errors(include_url=False, include_context=False, include_input=False)
@@ -67,32 +71,32 @@ def validation_error(exc: ValidationError):
     return payload("validation", 422, None, errors=errors)
 
 
-def invalid_json(_exc: Exception):
+def invalid_json(_exc: Exception) -> ResponseReturnValue:
     return payload("invalid_json", 400)
 
 
-def unauthenticated(_exc: Exception):
+def unauthenticated(_exc: Exception) -> ResponseReturnValue:
     resp, status = payload("unauthenticated", 401)
     if wants_json():
         resp.headers["WWW-Authenticate"] = 'Bearer realm="guichet"'
     return resp, status
 
 
-def rate_limited(exc: Exception):
+def rate_limited(exc: Exception) -> ResponseReturnValue:
     resp, status = payload("too_many_requests", 429)
     resp.headers["Retry-After"] = str(getattr(exc, "retry_after", 60))
     return resp, status
 
 
-def wrong_role(_exc: Exception):
+def wrong_role(_exc: Exception) -> ResponseReturnValue:
     return payload("role", 403)
 
 
-def csrf_failed(_exc: Exception):
+def csrf_failed(_exc: Exception) -> ResponseReturnValue:
     return payload("csrf", 403)
 
 
-def http_error(exc: HTTPException):
+def http_error(exc: HTTPException) -> ResponseReturnValue:
     """JSON for API and fetch callers, the French error page for browsers."""
     code = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 400: "bad_request"}.get(
         exc.code or 500, "http_error"
@@ -110,7 +114,7 @@ def http_error(exc: HTTPException):
     return jsonify({"error": code, "message": exc.description or exc.name}), exc.code or 500
 
 
-def unexpected_error(exc: Exception):
+def unexpected_error(exc: Exception) -> ResponseReturnValue:
     log.exception("unexpected error on %s %s", request.method, request.path)
     if wants_json():
         return jsonify({"error": "internal", "message": _("Erreur interne, réessayez.")}), 500

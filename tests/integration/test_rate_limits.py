@@ -81,3 +81,17 @@ def test_behind_a_proxy_limits_count_per_forwarded_address_and_are_not_spoofable
     direct = client_for()
     assert codes(direct, "203.0.113.1") == [404, 404, 429]
     assert codes(direct, "203.0.113.9") == [429, 429, 429]  # a forged header changes nothing
+
+
+def test_a_rate_limited_booking_page_answers_429_with_a_french_page_not_500(tmp_path) -> None:
+    app = create_app(make_settings(f"sqlite:///{tmp_path}/rl.db", rate_limits="slots=2/60"))
+    from guichet.models import Base
+
+    Base.metadata.create_all(app.extensions["guichet"].db.engine)
+    client = app.test_client()
+    html = {"Accept": "text/html"}
+    codes = [client.get("/rdv/nope", headers=html).status_code for _ in range(3)]
+    assert codes[-1] == 429, codes
+    r = client.get("/rdv/nope", headers=html)
+    assert r.status_code == 429 and r.mimetype == "text/html"
+    assert "Trop de demandes" in r.get_data(as_text=True) and 1 <= int(r.headers["Retry-After"]) <= 61
