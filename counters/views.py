@@ -9,8 +9,7 @@ from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
 from guichet.core.roles import MANAGERS, STAFF
-from guichet.services import sites
-from guichet.web.auth import actor, ctx, requires, sign_in_first
+from guichet.web.auth import actor, requires, sign_in_first
 from guichet.web.csrf import csrf_token
 
 from .blueprint import bp
@@ -133,7 +132,6 @@ def counter_page() -> Any:
         "site": site or None,
         "login_url": url_for("pages.login_form", next=request.path),
         "manager": a.role in MANAGERS,
-        "timezone": sites.timezone_of(ctx(), a, site or None),
     }
     return render_template(
         "counters/counter.html", data=data, texts=client_texts(), csrf=data["csrf"], staff_role=a.role

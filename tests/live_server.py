@@ -71,8 +71,8 @@ DEMO_HOURS = ("mon-fri=08:30-12:30,13:30-17:30", "sat=09:00-12:00")  # the demo'
 
 def set_demo_hours(env: dict[str, str], open_always: bool) -> None:
     """The demo site open whatever the hour of the run, or back to its own opening hours."""
-    specs = () if open_always else tuple(arg for spec in DEMO_HOURS for arg in ("--set", spec))
-    cli(env, "site", "hours", "demo", *(("--clear",) if open_always else specs))
+    args = ("--clear",) if open_always else tuple(arg for spec in DEMO_HOURS for arg in ("--set", spec))
+    cli(env, "site", "hours", "demo", *args)
 
 
 def load_demo(env: dict[str, str], always_open: bool = True) -> DemoTokens:

@@ -25,9 +25,8 @@ bp = Blueprint(
 @public
 def track(token: str) -> Any:
     try:
-        status = tracking.public_status(ctx(), token)
+        status = tracking.tracking_page(ctx(), token)
     except NotFound:
         return render_template("tracking/unknown.html"), 404
     low, high = wait_range_minutes(status["estimated_wait_s"]) if status["estimated_wait_s"] else (0, 0)
-    timezone = tracking.site_timezone(ctx(), token)
-    return render_template("tracking/track.html", t=status, low=low, high=high, timezone=timezone)
+    return render_template("tracking/track.html", t=status, low=low, high=high)

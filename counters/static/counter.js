@@ -28,8 +28,8 @@
 
   var G = window.Guichet;
   var $ = G.$, fmt = G.fill, el = G.el;
-  // Times at the site (its zone comes with the board), on the server's clock.
-  var siteClock = new G.Clock(data.timezone, LOCALE);
+  // Times at the site (its zone and the server's time come with the board, loaded before any render).
+  var siteClock = new G.Clock(undefined, LOCALE);
   function siteSlug() { return (state.me && state.me.site) || data.site || null; }
   function now() { return siteClock.now(); }
 
@@ -47,7 +47,7 @@
   }
   function clock(iso) { return iso ? siteClock.time(iso) : ""; }
   function dateTime(iso) { return iso ? siteClock.dateTime(iso) : ""; }
-  function since(iso) { return iso ? (now() - Date.parse(iso)) / 1000 : 0; }
+  function since(iso) { return siteClock.since(iso); }
 
   /* ---------- messages ---------- */
   function showError(message) { $("c-alert").textContent = message || T.error_generic; }
@@ -821,21 +821,17 @@
   }
 
   function connect() {
-    if (typeof window.io !== "function") { setConnection(false); return; }
-    var options = { transports: ["websocket", "polling"], tryAllTransports: true };
-    if (state.me && !state.me.site && siteSlug()) options.auth = { site: siteSlug() };
-    socket = window.io("/counter", options);
+    var hints = {};
+    HINTS.forEach(function (name) { hints[name] = onHint; });
+    socket = G.connect("/counter", {
+      auth: state.me && !state.me.site && siteSlug() ? { site: siteSlug() } : null,
+      retryMs: RECONNECT_MS,
+      on: hints,
+      onConnect: function () { setConnection(true); refresh(true); },
+      onDown: function () { setConnection(false); }
+    });
+    if (!socket) { setConnection(false); return; }
     window.guichetCounterSocket = socket;  // for diagnostics (and the offline test)
-    socket.on("connect", function () { setConnection(true); refresh(true); });
-    HINTS.forEach(function (name) { socket.on(name, onHint); });
-    socket.on("disconnect", function (reason) {
-      setConnection(false);
-      if (reason === "io server disconnect") setTimeout(function () { socket.connect(); }, RECONNECT_MS);
-    });
-    socket.on("connect_error", function () {
-      setConnection(false);
-      if (!socket.active) setTimeout(function () { socket.connect(); }, RECONNECT_MS);
-    });
   }
 
   /* ---------- wiring ---------- */

@@ -567,7 +567,7 @@
 
   /* ---------- the socket ---------- */
 
-  var socket = null, offlineTimer = null, retryTimer = null;
+  var socket = null, offlineTimer = null;
   function setOffline(offline) {
     clearTimeout(offlineTimer);
     if (!offline) {
@@ -586,26 +586,17 @@
     // An all-sites account (admin) must say which site it listens to (?site=); without one the page
     // still works, without live updates.
     if (!(state.me && state.me.site) && !state.site) return;
-    var opts = { transports: ["websocket", "polling"], tryAllTransports: true };
-    if (state.site && !(state.me && state.me.site)) opts.auth = { site: state.site };
-    socket = window.io("/counter", opts);
-    socket.on("connect", function () {
-      clearTimeout(retryTimer);
-      setOffline(false);
-      reloadAll();
-    });
-    socket.on("case_changed", function () { schedule("cases"); });
+    var on = { case_changed: function () { schedule("cases"); } };
     ["ticket_called", "queue_changed", "ticket_changed", "appointment_booked", "appointment_cancelled",
      "appointment_moved", "appointment_checked_in"].forEach(function (name) {
-      socket.on(name, function () { schedule("day"); });
+      on[name] = function () { schedule("day"); };
     });
-    socket.on("disconnect", function () { setOffline(true); });
-    socket.on("connect_error", function () {
-      setOffline(true);
-      if (!socket.active) {  // refused (not a network error): Socket.IO stopped retrying
-        clearTimeout(retryTimer);
-        retryTimer = setTimeout(function () { socket.connect(); }, SOCKET_RETRY_MS);
-      }
+    socket = G.connect("/counter", {
+      auth: state.site && !(state.me && state.me.site) ? { site: state.site } : null,
+      retryMs: SOCKET_RETRY_MS,
+      on: on,
+      onConnect: function () { setOffline(false); reloadAll(); },
+      onDown: function () { setOffline(true); }
     });
   }
 

@@ -72,7 +72,6 @@
 
   var siteClock = new G.Clock(undefined, pageLang);
   function zoned(ms, options) {
-    siteClock.timezone = state.timezone;
     return siteClock.format(ms, options);
   }
   // {weekday: 0 = Monday, hour, ymd} at the site.
@@ -595,7 +594,7 @@
     if (!isNaN(server)) state.offsetMs = server - received;
     state.snapshot = snap;
     state.filter = snap.filter || { services: null, counters: null };
-    if (snap.site && snap.site.timezone) state.timezone = snap.site.timezone;
+    if (snap.site && snap.site.timezone) siteClock.setZone(state.timezone = snap.site.timezone);
 
     // The server lists every call and recall event: keep the newest line per ticket.
     var fresh = [];

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from ..core.errors import NotFound
 from ..core.estimate import estimate_wait_s
 from ..core.issuing import Weekly, open_now
 from ..core.numbering import business_day
@@ -15,7 +16,7 @@ from ..core.tickets import State
 from ..models import Site, Ticket
 from . import queue
 from .context import Actor, Context
-from .guards import site_by_slug
+from .guards import site_by_slug, site_of
 from .service_hours import availability_of, calendar_of, issued_today
 from .site_rules import settings_of
 
@@ -26,14 +27,16 @@ def list_services(
     include_inactive: bool = False,
     level: int | None = None,
     codes: Collection[str] | None = None,
+    actor: Actor | None = None,
 ) -> dict[str, Any]:
     """Services with live queue figures and whether each can issue a ticket now, and if not, when.
 
     A service is closed when deactivated, outside the site's or its own hours, or past its daily quota.
-    `codes` limits the work to those services (the figures a display event carries).
+    `codes` limits the work to those services (the figures a display event carries). With an `actor`
+    (a kiosk), the listing is refused unless the caller belongs to that site.
     """
     with ctx.db.session() as s:
-        site = site_by_slug(s, slug)
+        site = site_of(s, actor, slug) if actor is not None else site_by_slug(s, slug)
         now = ctx.clock()
         day = business_day(now, site.timezone)
         services = [
@@ -124,12 +127,13 @@ def site_names(ctx: Context) -> list[tuple[str, str]]:
 
 
 def timezone_of(ctx: Context, actor: Actor, slug: str | None = None) -> str | None:
-    """The zone of the site a staff page shows (the caller's own, or the one an admin looks at)."""
+    """The zone of the site a staff page shows (the caller's own, or the one an admin looks at);
+    None for an admin who names no site or an unknown one (the page then says so itself)."""
     with ctx.db.session() as s:
         if actor.site_id is not None:
             site = s.get(Site, actor.site_id)
-        elif slug:
-            site = s.scalar(select(Site).where(Site.slug == slug))
-        else:
+            return site.timezone if site is not None else None
+        try:
+            return site_by_slug(s, slug).timezone if slug else None
+        except NotFound:
             return None
-        return site.timezone if site is not None else None

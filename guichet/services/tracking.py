@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..core.errors import NotFound
 from ..core.tickets import HELD_STATES, State
@@ -26,32 +27,42 @@ def queue_of(ctx: Context, token: str) -> tuple[int, str] | None:
 
 def public_status(ctx: Context, token: str) -> dict[str, Any]:
     """What anyone holding the ticket's link may see: number, state, place and estimate only."""
-    if not token or len(token) > 64:
-        raise NotFound("ticket_not_found")
     with ctx.db.session() as s:
+        return _status(s, ctx, _ticket(s, token))
+
+
+def tracking_page(ctx: Context, token: str) -> dict[str, Any]:
+    """The public status, and the zone of the ticket's site: the page shows its times there, whatever
+    the phone's own zone."""
+    with ctx.db.session() as s:
+        t = _ticket(s, token)
+        site = s.get(Site, t.site_id)
+        return {**_status(s, ctx, t), "timezone": site.timezone if site else None}
+
+
+def _ticket(s: Session, token: str) -> Ticket:
+    t = None
+    if token and len(token) <= 64:
         t = s.scalar(select(Ticket).where(Ticket.tracking_token == token))
-        if t is None:
-            raise NotFound("ticket_not_found")
-        position = estimate = None
-        if t.state == State.WAITING.value:
-            position = queue.position_of(s, t)
-            estimate = queue.estimate_for(
-                s, t.service, position, ctx.clock(), ctx.settings.default_service_time_s
-            )
-        return {
-            "number": t.number,
-            "service": t.service.code,
-            "service_label": t.service.label_fr,
-            "status": t.state,
-            "position": position,
-            "estimated_wait_s": estimate,
-            "counter": t.counter.number if t.counter and t.state in HELD_STATES else None,
-            "called_at": t.called_at.isoformat() if t.called_at and t.state in HELD_STATES else None,
-        }
+    if t is None:
+        raise NotFound("ticket_not_found")
+    return t
 
 
-def site_timezone(ctx: Context, token: str) -> str | None:
-    """The zone of the ticket's site: the tracking page shows its times there, whatever the phone's."""
-    with ctx.db.session() as s:
-        query = select(Site.timezone).join(Ticket, Ticket.site_id == Site.id)
-        return s.scalar(query.where(Ticket.tracking_token == token))
+def _status(s: Session, ctx: Context, t: Ticket) -> dict[str, Any]:
+    position = estimate = None
+    if t.state == State.WAITING.value:
+        position = queue.position_of(s, t)
+        estimate = queue.estimate_for(
+            s, t.service, position, ctx.clock(), ctx.settings.default_service_time_s
+        )
+    return {
+        "number": t.number,
+        "service": t.service.code,
+        "service_label": t.service.label_fr,
+        "status": t.state,
+        "position": position,
+        "estimated_wait_s": estimate,
+        "counter": t.counter.number if t.counter and t.state in HELD_STATES else None,
+        "called_at": t.called_at.isoformat() if t.called_at and t.state in HELD_STATES else None,
+    }

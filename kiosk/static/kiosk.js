@@ -92,15 +92,13 @@
   });
 
   /* ---------- talking to the server ---------- */
+  // {ok, json}: a refusal is an answer to show, not an exception (json carries its error and message).
   function post(path, body) {
     // ?lang= so that the server's own error messages come in the visitor's language, not French.
-    return fetch(base + path + "?lang=" + encodeURIComponent(data.lang), {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": data.csrf },
-      body: JSON.stringify(body)
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (json) { return { status: r.status, json: json }; });
-    });
+    return G.request("POST", base + path + "?lang=" + encodeURIComponent(data.lang), body,
+      { csrf: data.csrf, network: T.offline })
+      .then(function (json) { return { ok: true, json: json }; },
+        function (err) { return { ok: false, json: { error: err.code, message: err.message } }; });
   }
 
   function showTicket(res) {
@@ -128,8 +126,7 @@
     var tries = 0;
     (function poll() {
       tries += 1;
-      fetch(base + "/print-jobs/" + encodeURIComponent(job), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
-        .then(function (r) { return r.json(); })
+      G.request("GET", base + "/print-jobs/" + encodeURIComponent(job))
         .then(function (s) {
           if (s.state === "printed") { $("#t-print").textContent = T.printed; speak(T.printed, false); }
           else if (s.state === "failed") showVirtual();
@@ -150,7 +147,7 @@
 
   function issue(priorityReason) {
     post("/tickets", { service: chosenService, priority_reason: priorityReason || null, lang: data.lang })
-      .then(function (res) { if (res.status === 201) showTicket(res); else failed(res); })
+      .then(function (res) { if (res.ok) showTicket(res); else failed(res); })
       .catch(function () { failed({ json: { message: T.offline } }); });
   }
   function checkIn(code) {
@@ -158,7 +155,7 @@
     if (!code.trim()) { err.textContent = T.code_empty; speak(T.code_empty); return; }
     err.textContent = "";
     post("/checkin", { code: code, lang: data.lang })
-      .then(function (res) { if (res.status === 201) showTicket(res); else failed(res, err); })
+      .then(function (res) { if (res.ok) showTicket(res); else failed(res, err); })
       .catch(function () { failed({ json: { message: T.offline } }, err); });
   }
 

@@ -13,7 +13,7 @@ import inspect
 import textwrap
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -98,7 +98,6 @@ class Case:
     service: str = "CAF"
     priority_reason: str | None = None
     booking: str | None = None  # the booking code, for check-in doors
-    setup: list[Callable[[Any], None]] = field(default_factory=list)
 
 
 def headers(world: World, who: str) -> dict[str, str]:

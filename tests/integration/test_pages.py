@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from guichet.services import calling, ticket_steps, tickets
+import json
+import re
+
+from guichet.services import calling, ticket_steps, tickets, tracking
 
 
 def test_home_page_lists_sites_in_french(client, world) -> None:
@@ -19,6 +22,17 @@ def test_tracking_page_shows_number_place_and_estimate_range(ctx, client, world)
     assert page.status_code == 200
     assert "F001" in html and "En attente" in html and "n° 1 dans la file" in html
     assert "minutes" in html and 'http-equiv="refresh"' in html
+
+
+def test_tracking_page_hands_its_script_the_site_zone_and_the_public_status(ctx, client, world) -> None:
+    """A phone in another zone shows the call time at the site: the page says which zone that is."""
+    issued = tickets.issue_ticket(ctx, world.actors["kiosk"], "test", "CAF")
+    html = client.get(issued["tracking_url"].removeprefix("http://guichet.test")).get_data(as_text=True)
+    match = re.search(r'<script type="application/json" id="page-data">(.*?)</script>', html, re.S)
+    assert match, "the tracking page hands its data through #page-data"
+    data = json.loads(match.group(1))
+    token = issued["tracking_url"].rsplit("/", 1)[1]
+    assert data == {**tracking.public_status(ctx, token), "timezone": "Europe/Paris"}
 
 
 def test_tracking_page_tells_the_citizen_which_counter_calls_them(ctx, client, world) -> None:

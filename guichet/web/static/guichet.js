@@ -124,12 +124,9 @@
     this.lang = lang || document.documentElement.lang || "fr";
     this.offsetMs = 0;
   }
-  Clock.prototype.sync = function (serverIso, sentAtMs) {
+  Clock.prototype.sync = function (serverIso) {
     var server = parseTime(serverIso);
-    if (isNaN(server)) return;
-    // Half the round trip, when the caller knows when it asked.
-    var local = sentAtMs ? (sentAtMs + Date.now()) / 2 : Date.now();
-    this.offsetMs = server - local;
+    if (!isNaN(server)) this.offsetMs = server - Date.now();
   };
   Clock.prototype.setZone = function (timezone) { if (timezone) this.timezone = timezone; };
   Clock.prototype.now = function () { return Date.now() + this.offsetMs; };
@@ -157,19 +154,15 @@
     if (isNaN(ms)) return "";
     return this.format(ms, { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   };
-  Clock.prototype.date = function (value) {
-    var ms = value === undefined ? this.now() : asMs(value);
-    if (isNaN(ms)) return "";
-    return this.format(ms, { weekday: "long", day: "numeric", month: "long" });
-  };
   // Seconds elapsed since an ISO time, on the server's clock.
   Clock.prototype.since = function (iso) { var ms = parseTime(iso); return isNaN(ms) ? 0 : (this.now() - ms) / 1000; };
 
   /* ---------- Socket.IO: connect, retry, resync ---------- */
   // connect("/counter", {auth, path, retryMs, onConnect, onDown, on: {event: handler}})
   // onConnect runs on every (re)connection: the page reloads its snapshot there, events being hints.
-  // After a refused connection (connect_error, e.g. the server restarting) it tries again every
-  // retryMs; the client's own reconnection covers dropped connections.
+  // After a refused connection (connect_error, e.g. the server restarting) or a disconnection by the
+  // server, it tries again after retryMs; the client's own reconnection covers dropped connections.
+  // null when the Socket.IO client is not loaded.
   function connect(namespace, opts) {
     opts = opts || {};
     if (typeof window.io !== "function") return null;
@@ -183,21 +176,26 @@
       if (opts.onConnect) opts.onConnect(socket);
     });
     Object.keys(opts.on || {}).forEach(function (name) { socket.on(name, opts.on[name]); });
-    socket.on("disconnect", function (reason) { if (opts.onDown) opts.onDown(reason); });
-    socket.on("connect_error", function (err) {
-      if (opts.onDown) opts.onDown(err);
-      if (socket.active) return;  // the client retries by itself
+    function retryLater() {
       clearTimeout(retryTimer);
       retryTimer = setTimeout(function () { socket.connect(); }, opts.retryMs || 5000);
+    }
+    socket.on("disconnect", function (reason) {
+      if (opts.onDown) opts.onDown(reason);
+      if (reason === "io server disconnect") retryLater();  // the client does not retry by itself
+    });
+    socket.on("connect_error", function (err) {
+      if (opts.onDown) opts.onDown(err);
+      if (!socket.active) retryLater();  // refused: the client stopped retrying
     });
     return socket;
   }
 
   window.Guichet = {
-    pageData: pageData, pageText: pageText, json: json,
+    pageData: pageData, pageText: pageText,
     $: byId, one: one, all: all, el: el, make: make, clear: clear, show: show, fill: fill, nbsp: nbsp,
     announce: announce,
-    ApiError: ApiError, request: request, signIn: signIn,
+    request: request, signIn: signIn,
     parseTime: parseTime, Clock: Clock,
     connect: connect
   };
