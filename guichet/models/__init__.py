@@ -1,6 +1,7 @@
 """SQLAlchemy 2.x models. Importing this package registers every table on Base.metadata."""
 
 from .appointments import ACTIVE_STATUSES, APPOINTMENT_STATUSES, Appointment
+from .audit import AuditEntry
 from .base import Base
 from .booking import (
     Absence,
@@ -14,7 +15,7 @@ from .booking import (
 )
 from .cases import CASE_STATUSES, Case, CaseService
 from .sites import Counter, CounterService, OpeningException, OpeningHours, Partner, Service, Site
-from .staff import AccessToken, Device, EnrollmentCode, User, UserService
+from .staff import AccessToken, Device, EnrollmentCode, PasswordReset, User, UserService
 from .tickets import Ticket, TicketEvent, TicketSequence
 
 __all__ = [
@@ -30,6 +31,8 @@ __all__ = [
     "APPOINTMENT_STATUSES",
     "Appointment",
     "EnrollmentCode",
+    "AuditEntry",
+    "PasswordReset",
     "AccessToken",
     "Base",
     "CASE_STATUSES",

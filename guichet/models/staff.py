@@ -30,6 +30,19 @@ class User(Base):
     created_at: Mapped[datetime]
 
 
+class PasswordReset(Base):
+    """A one-time link with which an account sets its own password: its SHA-256 only, short-lived."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
 class UserService(Base):
     """A service an agent or expert may serve; an account without any may serve every service."""
 

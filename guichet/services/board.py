@@ -120,4 +120,3 @@ def board(ctx: Context, actor: Actor, slug: str) -> dict[str, Any]:
             "counters": [counter_json(s, c) for c in counters],
             "parked": int(parked_count or 0),
         }
-

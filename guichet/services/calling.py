@@ -93,7 +93,6 @@ def call_next(ctx: Context, actor: Actor, counter_id: int) -> dict[str, Any] | N
     return ctx.transact(work)
 
 
-
 def walk_in(ctx: Context, actor: Actor, counter_id: int, service_code: str) -> dict[str, Any]:
     """A visitor served without a ticket: number them (for the statistics) and serve them at once."""
     require_staff(actor)
@@ -120,4 +119,3 @@ def walk_in(ctx: Context, actor: Actor, counter_id: int, service_code: str) -> d
         return ticket_json(ctx, t, s=s)
 
     return ctx.transact(work)
-

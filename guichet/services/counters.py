@@ -66,7 +66,6 @@ def check_counter_agent(actor: Actor, counter: Counter, now: datetime) -> None:
         raise Forbidden("counter_of_other_agent", counter=counter.number)
 
 
-
 def set_counter_status(counter: Counter, status: str, now: datetime) -> None:
     """Change the status (and when it changed) only when it does change."""
     if counter.status != status:
@@ -179,4 +178,3 @@ def current(ctx: Context, actor: Actor, counter_id: int) -> dict[str, Any]:
         counter = counter_for(s, actor, counter_id, lock=False)
         held = held_ticket(s, counter)
         return {"ticket": ticket_json(ctx, held, s=s) if held else None}
-

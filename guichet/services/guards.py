@@ -54,3 +54,9 @@ def site_of(s: Session, actor: Actor, slug: str) -> Site:
     site = site_by_slug(s, slug)
     check_site(actor, site.id)
     return site
+
+
+def managed_site(s: Session, actor: Actor, slug: str) -> Site:
+    """The site a manager (or an admin) changes: managers' role first, then their own site only."""
+    require_manager(actor)
+    return site_of(s, actor, slug)

@@ -61,7 +61,7 @@ def staff(ctx: Context, actor: Actor, slug: str) -> list[dict[str, Any]]:
         ]
 
 
-def _services_by_code(s: Session, site_id: int, codes: list[str]) -> dict[str, Service]:
+def services_by_code(s: Session, site_id: int, codes: list[str]) -> dict[str, Service]:
     found = {
         sv.code: sv
         for sv in s.scalars(select(Service).where(Service.site_id == site_id, Service.code.in_(codes))).all()
@@ -83,7 +83,7 @@ def set_counter_services(
 
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
         counter = counter_for(s, actor, counter_id, lock=True)
-        found = _services_by_code(s, counter.site_id, codes)
+        found = services_by_code(s, counter.site_id, codes)
         counter.service_links.clear()
         s.flush()
         for code, weight in services:
@@ -110,7 +110,7 @@ def set_user_services(ctx: Context, actor: Actor, user_id: int, codes: list[str]
         if site_id is None:
             raise Invalid("user_without_site")
         check_site(actor, site_id)
-        found = _services_by_code(s, site_id, codes)
+        found = services_by_code(s, site_id, codes)
         s.execute(delete(UserService).where(UserService.user_id == user.id))
         for code in codes:
             s.add(UserService(user_id=user.id, service_id=found[code].id))
@@ -124,4 +124,3 @@ def set_user_services(ctx: Context, actor: Actor, user_id: int, codes: list[str]
         }
 
     return ctx.transact(work)
-

@@ -128,12 +128,7 @@ def _transfer(s: Session, t: Ticket, actor: Actor, now: datetime, params: dict[s
     agent = None
     if agent_id is not None:
         agent = s.get(User, agent_id)
-        if (
-            agent is None
-            or not agent.active
-            or agent.site_id not in (None, t.site_id)
-            or agent.role == ADMIN
-        ):
+        if agent is None or not agent.active or agent.site_id not in (None, t.site_id) or agent.role == ADMIN:
             raise NotFound("user_not_found", user=agent_id)
         if agent.id == t.agent_id and service.id == t.service_id:
             raise Invalid("transfer_to_self")
@@ -164,4 +159,3 @@ def _transfer(s: Session, t: Ticket, actor: Actor, now: datetime, params: dict[s
     s.add(new)
     s.flush()
     return new
-

@@ -5,19 +5,17 @@ from __future__ import annotations
 from typing import TypeVar
 
 from flask import request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
+
+from ..services.inputs import Input
 
 M = TypeVar("M", bound=BaseModel)
+# Request bodies are the services' validated inputs.
+Body = Input
 
 
 class InvalidJson(Exception):
     """The body is not a JSON object (answered 400)."""
-
-
-class Body(BaseModel):
-    """Base of every request body: unknown fields refused, surrounding spaces stripped."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 def parse(model: type[M]) -> M:
