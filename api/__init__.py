@@ -5,7 +5,7 @@ in guichet.services, so this door obeys exactly what the pages obey. Described a
 """
 
 # Importing the modules registers their routes on bp.
-from . import booking, cases, counters, management, queue, system  # noqa: F401
+from . import booking, cases, counters, management, queue, setup, system  # noqa: F401
 from .blueprint import bp
 
 __all__ = ["bp"]

@@ -16,6 +16,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from guichet.services import catalogue, counter_setup, people
+
 from . import responses as r
 from . import schemas as q
 
@@ -41,7 +43,8 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "case_id": {"schema": {"type": "integer"}, "description": "Case id"},
     "user_id": {"schema": {"type": "integer"}, "description": "Account id"},
     "token": {"schema": {"type": "string"}, "description": "Tracking or feed token"},
-    "code": {"schema": {"type": "string"}, "description": "Appointment code"},
+    "code": {"schema": {"type": "string"}, "description": "Appointment code, or service code"},
+    "number": {"schema": {"type": "integer"}, "description": "Counter number"},
     "action": {
         "schema": {"type": "string", "enum": sorted(q.ACTION_BODIES)},
         "description": "Counter action",
@@ -54,6 +57,7 @@ TAGS = {
     "counters": "The counter workstation: counters, walk-ins, board, parked tickets",
     "cases": "Level-2 cases and the expert's day",
     "management": "Managers' settings: services of counters and agents, staff, printers, screens",
+    "setup": "Setting a site up: services, counters, accounts, the audit log (managers, admins)",
     "booking": "Online booking: motifs, slots, holds, appointments, calendar feeds",
 }
 
@@ -230,6 +234,95 @@ OPERATIONS: tuple[Op, ...] = (
         {200: r.StoredMessage},
         (404,),
         body=(q.DisplayMessage,),
+    ),
+    # setup
+    Op(
+        "post",
+        "/sites/{slug}/services",
+        "setup",
+        "Create a service (managers of the site, admins)",
+        {201: r.SetupService},
+        (404, 409),
+        body=(catalogue.ServiceIn,),
+    ),
+    Op(
+        "patch",
+        "/sites/{slug}/services/{code}",
+        "setup",
+        "Change some fields of a service; issued tickets keep their numbers",
+        {200: r.SetupService},
+        (404, 409),
+        body=(catalogue.ServicePatch,),
+    ),
+    Op(
+        "delete",
+        "/sites/{slug}/services/{code}",
+        "setup",
+        "Delete a service that never issued a ticket (409: deactivate it instead)",
+        {204: None},
+        (404, 409),
+    ),
+    Op(
+        "post",
+        "/sites/{slug}/counters",
+        "setup",
+        "Create a counter with the services it calls",
+        {201: r.SetupCounter},
+        (404, 409),
+        body=(counter_setup.CounterIn,),
+    ),
+    Op(
+        "patch",
+        "/sites/{slug}/counters/{number}",
+        "setup",
+        "Rename, renumber a counter or change its services",
+        {200: r.SetupCounter},
+        (404, 409),
+        body=(counter_setup.CounterPatch,),
+    ),
+    Op(
+        "delete",
+        "/sites/{slug}/counters/{number}",
+        "setup",
+        "Delete a closed counter that never called a ticket",
+        {204: None},
+        (404, 409),
+    ),
+    Op("get", "/sites/{slug}/users", "setup", "The site's accounts", {200: r.Accounts}, (404,)),
+    Op(
+        "post",
+        "/sites/{slug}/users",
+        "setup",
+        "Create an account; the answer carries the one-time link that sets its password",
+        {201: r.NewAccount},
+        (404, 409),
+        body=(people.UserIn,),
+    ),
+    Op(
+        "patch",
+        "/users/{user_id}",
+        "setup",
+        "Change an account; deactivating it revokes its tokens and sessions",
+        {200: r.Account},
+        (404, 409),
+        body=(people.UserPatch,),
+    ),
+    Op(
+        "post",
+        "/users/{user_id}/password-link",
+        "setup",
+        "A fresh one-time password link (the earlier one stops working)",
+        {201: r.PasswordLink},
+        (404,),
+    ),
+    Op(
+        "get",
+        "/audit",
+        "setup",
+        "The audit log, newest first (a manager reads their own site's)",
+        {200: r.AuditEntries},
+        (400, 404),
+        query=q.AuditQuery,
     ),
     # cases
     Op(

@@ -492,3 +492,88 @@ class FeedUrl(BaseModel):
     """The private calendar feed URL."""
 
     url: str
+
+
+# --- setting a site up (api/setup.py) ---------------------------------------------------------------
+
+
+class SetupService(BaseModel):
+    """A service as managers set it up."""
+
+    code: str
+    prefix: str
+    label: str
+    labels: dict[str, str]
+    partner: str | None
+    category: str
+    level: Literal[1, 2]
+    daily_quota: int | None
+    target_wait_min: int
+    sla_hours: int
+    active: bool
+
+
+class SetupCounterService(BaseModel):
+    code: str
+    weight: float
+
+
+class SetupCounter(BaseModel):
+    """A counter as managers set it up."""
+
+    id: int
+    number: int
+    name: str
+    status: CounterStatusName
+    services: list[SetupCounterService]
+
+
+class Account(BaseModel):
+    """An account of the site; its password is never part of any answer."""
+
+    id: int
+    username: str
+    display_name: str
+    email: str | None
+    role: Literal["agent", "expert", "manager", "admin"]
+    site: str | None
+    services: list[str]
+    active: bool
+
+
+class Accounts(BaseModel):
+    users: list[Account]
+
+
+class PasswordLink(BaseModel):
+    """A one-time link with which the account's owner chooses their password (shown once)."""
+
+    url: str
+    expires_at: Iso
+
+
+class NewAccount(Account):
+    password_link: PasswordLink
+
+
+class AuditActor(BaseModel):
+    kind: Literal["user", "device", "system"]
+    id: int | None
+    name: str
+
+
+class AuditEntry(BaseModel):
+    """One administrative change or sensitive action: who, when, what, before and after."""
+
+    id: int
+    at: Iso
+    site: str | None
+    actor: AuditActor
+    kind: str
+    target: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class AuditEntries(BaseModel):
+    entries: list[AuditEntry]

@@ -161,3 +161,11 @@ class SlotsQuery(Body):
 
 class SignedQuery(Body):
     sig: str = Field(max_length=64, description="Signature from the manage link")
+
+
+class AuditQuery(Body):
+    site: str | None = Field(None, description="Site slug")
+    actor: int | None = Field(None, description="Account id of whoever acted")
+    kind: str | None = Field(None, description="e.g. service, or service.updated")
+    from_: str | None = Field(None, alias="from", description="From this moment, ISO 8601 with offset")
+    to: str | None = Field(None, description="Before this moment, ISO 8601 with offset")

@@ -13,4 +13,3 @@ def gevent_patched() -> bool:
     """Whether gevent patched the standard library (guichet.entry does it for `guichet serve`)."""
     monkey = sys.modules.get("gevent.monkey")
     return monkey is not None and bool(monkey.is_module_patched("socket"))
-

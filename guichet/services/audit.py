@@ -120,5 +120,5 @@ def entries(
         if until is not None:
             stmt = stmt.where(AuditEntry.at < until)
         rows = s.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit)).all()
-        slugs = dict(s.execute(select(Site.id, Site.slug)).tuples().all())
+        slugs: dict[int, str] = {sid: slug for sid, slug in s.execute(select(Site.id, Site.slug)).all()}
         return [entry_json(e, slugs) for e in rows]

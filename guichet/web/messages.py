@@ -106,4 +106,29 @@ def messages() -> dict[str, str]:
         "not_found": _("Introuvable"),
         "invalid_json": _("Le corps de la requête doit être un objet JSON."),
         "validation": _("Données invalides."),
+        # setting a site up
+        "service_code_taken": _("Le code « %(service)s » est déjà celui d'un autre service du site."),
+        "prefix_taken": _("La lettre « %(prefix)s » est déjà celle du service %(service)s."),
+        "prefix_used_today": _(
+            "La lettre « %(prefix)s » a déjà servi aujourd'hui : des tickets portent ce numéro. "
+            "Choisissez-en une autre ou attendez demain."
+        ),
+        "partner_not_found": _("Partenaire « %(partner)s » inconnu."),
+        "service_has_waiting_tickets": _(
+            "%(waiting)s personnes attendent ce service : désactivez-le plutôt, "
+            "leurs tickets restent valables."
+        ),
+        "service_in_use": _("Ce service a déjà servi (tickets ou motifs) : désactivez-le plutôt."),
+        "counter_number_taken": _("Le guichet n° %(number)s existe déjà."),
+        "counter_open": _("Le guichet n° %(counter)s est ouvert : fermez-le d'abord."),
+        "counter_in_use": _("Le guichet n° %(counter)s a déjà appelé des tickets : renommez-le plutôt."),
+        "username_taken": _("L'identifiant « %(username)s » est déjà pris."),
+        "password_too_short": _("Le mot de passe doit compter au moins %(minimum)s caractères."),
+        "cannot_deactivate_self": _("Vous ne pouvez pas désactiver votre propre compte."),
+        "password_link_invalid": _(
+            "Ce lien n'est plus valable : demandez-en un nouveau à votre responsable."
+        ),
+        "invalid_date": _("Date invalide (ISO 8601 avec fuseau attendu)."),
+        "invalid_actor": _("Identifiant de compte invalide."),
+        "invalid_limit": _("Nombre d'entrées invalide (au plus %(maximum)s)."),
     }

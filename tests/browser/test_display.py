@@ -138,7 +138,6 @@ class Desk:
         return failed
 
 
-
 @pytest.fixture
 def desk(live_server: Any, always_open: None) -> Iterator[Desk]:
     d = Desk(live_server)

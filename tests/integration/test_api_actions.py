@@ -9,8 +9,9 @@ from guichet.models import TicketEvent
 
 
 def issue(client, world, service: str = "CAF") -> dict:  # type: ignore[no-untyped-def]
-    response = client.post(f"/api/v1/sites/{world.slug}/tickets", json={"service": service},
-                           headers=world.auth("kiosk"))
+    response = client.post(
+        f"/api/v1/sites/{world.slug}/tickets", json={"service": service}, headers=world.auth("kiosk")
+    )
     assert response.status_code == 201
     return response.json
 
@@ -33,10 +34,13 @@ def called_ticket(client, world) -> dict:  # type: ignore[no-untyped-def]
 def log_rows(ctx, ticket_id: int) -> list:  # type: ignore[no-untyped-def]
     """(action, to_state, actor_user_id) of every ticket_events row of the ticket, oldest first."""
     with ctx.db.session() as s:
-        return list(s.execute(
-            select(TicketEvent.action, TicketEvent.to_state, TicketEvent.actor_user_id)
-            .where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
-        ).all())
+        return list(
+            s.execute(
+                select(TicketEvent.action, TicketEvent.to_state, TicketEvent.actor_user_id)
+                .where(TicketEvent.ticket_id == ticket_id)
+                .order_by(TicketEvent.id)
+            ).all()
+        )
 
 
 # --- lifecycle -----------------------------------------------------------------------------------
@@ -83,18 +87,22 @@ def test_finish_with_an_outcome_outside_the_site_list_is_refused(client, world) 
     assert act(client, world, ticket["id"], "finish", outcome="resolved").status_code == 200
 
 
-@pytest.mark.parametrize("setup, action, body", [
-    ([], "start", {}),
-    ([], "recall", {}),
-    ([], "no-show", {}),
-    (["call", "start", ("finish", {"outcome": "resolved"})], "finish", {"outcome": "resolved"}),
-    (["call"], "finish", {"outcome": "resolved"}),
-    (["call", "start"], "cancel", {}),
-    (["park"], "park", {}),
-    (["cancel"], "unpark", {}),
-])
+@pytest.mark.parametrize(
+    "setup, action, body",
+    [
+        ([], "start", {}),
+        ([], "recall", {}),
+        ([], "no-show", {}),
+        (["call", "start", ("finish", {"outcome": "resolved"})], "finish", {"outcome": "resolved"}),
+        (["call"], "finish", {"outcome": "resolved"}),
+        (["call", "start"], "cancel", {}),
+        (["park"], "park", {}),
+        (["cancel"], "unpark", {}),
+    ],
+)
 def test_forbidden_transition_is_a_409_invalid_transition_in_french(
-        client, world, setup, action, body) -> None:
+    client, world, setup, action, body
+) -> None:
     ticket = issue(client, world)
     for step in setup:
         name, data = step if isinstance(step, tuple) else (step, {})
@@ -159,12 +167,21 @@ def test_other_agent_may_not_act_on_a_held_ticket_but_a_manager_may(client, worl
 @pytest.mark.parametrize("who", ["agent", "manager"])
 def test_each_action_appends_exactly_one_log_row_with_the_actor(client, ctx, world, who) -> None:
     ticket = issue(client, world)
-    steps = [("park", {}), ("unpark", {}), ("call", {}), ("recall", {}), ("start", {}),
-             ("finish", {"outcome": "resolved"})]
+    steps = [
+        ("park", {}),
+        ("unpark", {}),
+        ("call", {}),
+        ("recall", {}),
+        ("start", {}),
+        ("finish", {"outcome": "resolved"}),
+    ]
     for name, body in steps:
         before = len(log_rows(ctx, ticket["id"]))
-        response = (call_next(client, world, who=who) if name == "call"
-                    else act(client, world, ticket["id"], name, who=who, **body))
+        response = (
+            call_next(client, world, who=who)
+            if name == "call"
+            else act(client, world, ticket["id"], name, who=who, **body)
+        )
         assert response.status_code == 200, (name, response.json)
         rows = log_rows(ctx, ticket["id"])
         assert len(rows) == before + 1, name

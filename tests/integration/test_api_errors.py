@@ -56,8 +56,9 @@ def test_action_body_that_is_an_array_is_a_400(client, world) -> None:
 
 
 def test_unknown_field_is_a_422_listing_the_field(client, ctx, world) -> None:
-    response = client.post(tickets_url(world), json={"service": "CAF", "priorty": True},
-                           headers=world.auth("kiosk"))
+    response = client.post(
+        tickets_url(world), json={"service": "CAF", "priorty": True}, headers=world.auth("kiosk")
+    )
     assert response.status_code == 422
     assert response.json["error"] == "validation"
     assert isinstance(response.json["errors"], list)
@@ -66,8 +67,9 @@ def test_unknown_field_is_a_422_listing_the_field(client, ctx, world) -> None:
 
 
 def test_unknown_field_on_an_empty_body_action_is_a_422(client, world) -> None:
-    response = client.post(f"/api/v1/counters/{world.counters[1]}/call-next", json={"counter": 2},
-                           headers=world.auth("agent"))
+    response = client.post(
+        f"/api/v1/counters/{world.counters[1]}/call-next", json={"counter": 2}, headers=world.auth("agent")
+    )
     assert response.status_code == 422 and response.json["errors"][0]["field"] == "counter"
 
 
@@ -110,11 +112,14 @@ def test_unknown_api_path_is_a_json_404(client, world, path) -> None:
     assert response.is_json and response.json["error"] == "not_found"
 
 
-@pytest.mark.parametrize("method, path", [
-    ("GET", "/api/v1/counters/1/call-next"),
-    ("DELETE", "/api/v1/tickets/sometoken"),
-    ("PUT", "/api/v1/sites/test/tickets"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/api/v1/counters/1/call-next"),
+        ("DELETE", "/api/v1/tickets/sometoken"),
+        ("PUT", "/api/v1/sites/test/tickets"),
+    ],
+)
 def test_wrong_method_is_a_json_405(client, world, method, path) -> None:
     response = client.open(path, method=method, headers=world.auth("agent"))
     assert response.status_code == 405
@@ -147,8 +152,9 @@ def test_session_write_without_csrf_header_is_a_403_csrf(session_client, ctx, wo
 
 
 def test_session_write_with_a_wrong_csrf_header_is_a_403_csrf(session_client, world) -> None:
-    response = session_client.post(f"/api/v1/counters/{world.counters[1]}/call-next",
-                                   headers={"X-CSRF-Token": "other"})
+    response = session_client.post(
+        f"/api/v1/counters/{world.counters[1]}/call-next", headers={"X-CSRF-Token": "other"}
+    )
     assert response.status_code == 403 and response.json["error"] == "csrf"
 
 
@@ -161,8 +167,9 @@ def test_session_write_with_the_csrf_header_succeeds(session_client, world) -> N
 
 
 def test_ticket_issued_through_a_session_has_source_counter(session_client, world) -> None:
-    response = session_client.post(tickets_url(world), json={"service": "CAF"},
-                                   headers={"X-CSRF-Token": "tok"})
+    response = session_client.post(
+        tickets_url(world), json={"service": "CAF"}, headers={"X-CSRF-Token": "tok"}
+    )
     assert response.status_code == 201
     assert response.json["source"] == "counter"
 

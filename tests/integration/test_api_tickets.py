@@ -8,13 +8,24 @@ from guichet.models import Ticket
 
 from ..factories import build_world
 
-PUBLIC_KEYS = {"number", "service", "service_label", "status", "position", "estimated_wait_s",
-               "counter", "called_at"}
+PUBLIC_KEYS = {
+    "number",
+    "service",
+    "service_label",
+    "status",
+    "position",
+    "estimated_wait_s",
+    "counter",
+    "called_at",
+}
 
 
 def issue(client, world, service="CAF", who="kiosk", slug=None, **body):  # type: ignore[no-untyped-def]
-    return client.post(f"/api/v1/sites/{slug or world.slug}/tickets", json={"service": service, **body},
-                       headers=world.auth(who))
+    return client.post(
+        f"/api/v1/sites/{slug or world.slug}/tickets",
+        json={"service": service, **body},
+        headers=world.auth(who),
+    )
 
 
 def call_next(client, world, counter: int, who: str = "agent"):  # type: ignore[no-untyped-def]
@@ -76,8 +87,9 @@ def test_fourth_ants_ticket_of_the_day_is_refused_by_quota_and_not_stored(client
     assert refused.json["error"] == "quota_reached"
     assert "3" in refused.json["message"]
     with ctx.db.session() as s:
-        count = s.scalar(select(func.count()).select_from(Ticket)
-                         .where(Ticket.service_id == world.services["ANTS"]))
+        count = s.scalar(
+            select(func.count()).select_from(Ticket).where(Ticket.service_id == world.services["ANTS"])
+        )
     assert count == 3
     # Other services are unaffected by the ANTS quota.
     assert issue(client, world, "CAF").status_code == 201
@@ -106,8 +118,9 @@ def test_display_device_may_not_issue_tickets(client, ctx, world) -> None:
 
 def test_kiosk_of_another_site_may_not_issue_tickets_here(client, ctx, world) -> None:
     other = build_world(ctx, slug="other")
-    response = client.post(f"/api/v1/sites/{world.slug}/tickets", json={"service": "CAF"},
-                           headers=other.auth("kiosk"))
+    response = client.post(
+        f"/api/v1/sites/{world.slug}/tickets", json={"service": "CAF"}, headers=other.auth("kiosk")
+    )
     assert response.status_code == 403
     assert response.json["error"] == "other_site"
     assert issue(client, other, who="kiosk").status_code == 201

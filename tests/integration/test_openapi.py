@@ -38,11 +38,12 @@ def test_openapi_security_matches_route_protection(app, client) -> None:
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/"):
             path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule[len("/api/v1") :])
-            views[path] = app.view_functions[rule.endpoint]
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                views[path, method.lower()] = app.view_functions[rule.endpoint]
     for path, item in doc["paths"].items():
-        for op in item.values():
-            public = getattr(views[path], "public", False)
-            assert (op["security"] == []) == public, path
+        for method, op in item.items():
+            public = getattr(views[path, method], "public", False)
+            assert (op["security"] == []) == public, f"{method} {path}"
 
 
 def test_openapi_document_is_valid_openapi_3_1() -> None:
@@ -52,4 +53,3 @@ def test_openapi_document_is_valid_openapi_3_1() -> None:
 
     errors = [e.message for e in OpenAPIV31SpecValidator(document()).iter_errors()]
     assert errors == []
-

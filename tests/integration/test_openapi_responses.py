@@ -200,6 +200,24 @@ def test_real_answers_match_the_documented_schemas(
     api("put", f"/counters/{c2}/services", "manager", 404, json={"services": [{"code": "NOPE"}]})
     api("put", f"/users/{world.user_ids['expert']}/services", "manager", json={"services": ["CAF"]})
 
+    # Setting the site up: a service, a counter, an account, and the audit log of it all.
+    new_service = {"code": "MSA", "prefix": "S", "label": "MSA", "labels": {"en": "Farmers"}}
+    api("post", f"/sites/{slug}/services", "manager", 201, json=new_service)
+    api("post", f"/sites/{slug}/services", "manager", 409, json=new_service)
+    api("post", f"/sites/{slug}/services", "manager", 422, json={**new_service, "prefix": "s"})
+    api("patch", f"/sites/{slug}/services/MSA", "manager", json={"daily_quota": 30, "partner": None})
+    api("delete", f"/sites/{slug}/services/MSA", "manager", 204)
+    api("post", f"/sites/{slug}/counters", "manager", 201, json={"number": 9, "name": "Bureau 9"})
+    api("patch", f"/sites/{slug}/counters/9", "manager", json={"services": [{"code": "CAF", "weight": 2}]})
+    api("delete", f"/sites/{slug}/counters/9", "manager", 204)
+    new_user = {"username": "c.martin", "display_name": "Claire Martin", "email": "c.martin@example.org"}
+    account = api("post", f"/sites/{slug}/users", "manager", 201, json=new_user)
+    api("get", f"/sites/{slug}/users", "manager")
+    api("patch", f"/users/{account['id']}", "manager", json={"role": "expert", "services": ["CAF"]})
+    api("post", f"/users/{account['id']}/password-link", "manager", 201)
+    api("get", f"/audit?site={slug}&kind=service", "manager")
+    api("get", "/audit?from=yesterday", "manager", 400)
+
     # Level-2 cases: open one, read, contribute, the grouped answer refused then given.
     case = api(
         "post", f"/sites/{slug}/cases", "agent", 201, json={"services": ["CAF"], "description": "Appel"}

@@ -18,8 +18,9 @@ def test_sql_position_matches_core_queue_position_on_random_queues(ctx, world) -
     for i in range(40):
         # Same-second arrivals on purpose: the id must break ties exactly as core does.
         ctx.clock = lambda i=i: base + timedelta(seconds=i // 3)
-        tickets.issue_ticket(ctx, world.actors["kiosk"], "test", rnd.choice(["CAF", "CPAM"]),
-                             priority=rnd.random() < 0.3)
+        tickets.issue_ticket(
+            ctx, world.actors["kiosk"], "test", rnd.choice(["CAF", "CPAM"]), priority=rnd.random() < 0.3
+        )
     with ctx.db.session() as s:
         rows = s.scalars(select(Ticket)).all()
         for t in rows:

@@ -95,9 +95,7 @@ def test_the_core_imports_nothing_but_the_standard_library_and_itself() -> None:
 
 def test_services_models_and_the_core_never_import_the_web_or_a_framework() -> None:
     web = ("guichet.web", "guichet.app", *FEATURES, *FRAMEWORKS)
-    bad = _violations(
-        ("guichet.core", "guichet.models", "guichet.services"), lambda _n, t: not _in(t, *web)
-    )
+    bad = _violations(("guichet.core", "guichet.models", "guichet.services"), lambda _n, t: not _in(t, *web))
     assert bad == [], bad
 
 
