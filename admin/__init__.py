@@ -1,7 +1,8 @@
-"""Administration pages for managers: which services each counter and agent serve (/admin/staff),
-the kiosks' printers (/admin/printers). The pages hold no rule: they call the same services as the
-REST API (counters' and users' services, printers)."""
+"""Administration pages for managers: setting a site up (services, counters, accounts, /admin/...),
+which services each counter and agent serve (/admin/staff), the kiosks' printers (/admin/printers)
+and the audit log. The pages hold no rule: they call the same services as the REST API."""
 
+from . import setup_views  # noqa: F401  (registers its routes on bp)
 from .views import bp
 
 __all__ = ["bp"]

@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     import tracking
     from printer import Spooler
 
+    from .web.account_pages import bp as account_bp
     from .web.errors import register_error_handlers
     from .web.pages import bp as pages_bp
     from .web.ratelimit import Limiter, parse_limits
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in (
         api.bp,
         pages_bp,
+        account_bp,
         kiosk.bp,
         display.bp,
         counters.bp,

@@ -75,11 +75,31 @@ def serve(host: str, port: int, server: str | None, jobs: bool) -> None:
         raise click.ClickException(f"the {mode} server cannot run in this process as it was started: {hint}")
     app, ctx = _context()
     click.echo(f"Guichet on http://{host}:{port}/ ({mode} server, database: {ctx.db.dialect})", err=True)
+    _announce_setup(ctx, f"http://{host}:{port}")
     if jobs:
         from .services.jobs import jobs_loop
 
         app.extensions["socketio"].start_background_task(jobs_loop, ctx)
     run(app, host, port)
+
+
+def _announce_setup(ctx, base_url: str) -> bool:  # type: ignore[no-untyped-def]
+    """On a database without any account, print where to set Guichet up and the code it asks for."""
+    from .services.first_run import needs_setup, setup_code
+
+    if not needs_setup(ctx):
+        return False
+    code = setup_code(ctx.settings)
+    click.echo(f"No account yet: open {base_url}/setup and give the code {code}", err=True)
+    return True
+
+
+@main.command()
+def setup() -> None:
+    """Print the one-time code of the setup page (first run without the demo)."""
+    _app, ctx = _context()
+    if not _announce_setup(ctx, ctx.settings.public_url):
+        raise click.ClickException("Guichet is already set up (an account exists): sign in instead")
 
 
 @main.group()

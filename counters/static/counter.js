@@ -13,7 +13,7 @@
   var PERIODIC_REFRESH_MS = 30000;   // over-target counts change with time alone, without any event
   var RECONNECT_MS = 5000;
   var FETCH_TIMEOUT_MS = 15000;
-  var HINTS = ["ticket_called", "queue_changed", "ticket_changed", "counter_changed", "case_changed"];
+  var HINTS = ["ticket_called", "queue_changed", "ticket_changed", "counter_changed", "case_changed", "settings_changed"];
   var SHORTCUTS = {
     n: "btn-call", r: "btn-recall", c: "btn-start", a: "btn-noshow", f: "btn-finish",
     t: "btn-transfer", p: "btn-park", e: "btn-requeue", s: "btn-walkin"

@@ -693,6 +693,7 @@
     socket.on("ticket_called", onCalled);
     socket.on("queue_changed", onQueueChanged);
     socket.on("message_changed", onMessageChanged);
+    socket.on("settings_changed", refreshSoon);  // a service, a counter or the hours changed: reload
     socket.on("disconnect", function (reason) {
       onDown();
       // The server closed us on purpose: Socket.IO will not come back by itself.

@@ -16,7 +16,7 @@ from ..core.tickets import State
 from ..models import Site, Ticket
 from . import queue
 from .context import Actor, Context
-from .guards import site_by_slug, site_of
+from .guards import require_manager, site_by_slug, site_of
 from .service_hours import availability_of, calendar_of, issued_today
 from .site_rules import settings_of
 
@@ -137,3 +137,13 @@ def timezone_of(ctx: Context, actor: Actor, slug: str | None = None) -> str | No
             return site_by_slug(s, slug).timezone if slug else None
         except NotFound:
             return None
+
+
+def managed_sites(ctx: Context, actor: Actor) -> list[tuple[str, str]]:
+    """(slug, name) of the sites the caller sets up: a manager's own, every site for an admin."""
+    require_manager(actor)
+    with ctx.db.session() as s:
+        stmt = select(Site).order_by(Site.name)
+        if actor.site_id is not None:
+            stmt = stmt.where(Site.id == actor.site_id)
+        return [(site.slug, site.name) for site in s.scalars(stmt)]

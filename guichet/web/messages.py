@@ -130,5 +130,8 @@ def messages() -> dict[str, str]:
         ),
         "invalid_date": _("Date invalide (ISO 8601 avec fuseau attendu)."),
         "invalid_actor": _("Identifiant de compte invalide."),
+        "setup_code_wrong": _("Code incorrect : recopiez celui qu'affiche le serveur (guichet setup)."),
+        "setup_done": _("Guichet est déjà installé : connectez-vous."),
+        "site_slug_taken": _("Cette adresse de site est déjà prise."),
         "invalid_limit": _("Nombre d'entrées invalide (au plus %(maximum)s)."),
     }

@@ -10,7 +10,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 
 from ..core.errors import Invalid, NotFound
 from ..core.roles import KIOSK, STAFF
-from ..services import accounts, devices, sites
+from ..services import accounts, devices, first_run, sites
 from .auth import DEVICE_COOKIE, ctx, public, requires
 from .csrf import csrf_token, form_token_ok
 
@@ -21,6 +21,8 @@ COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
 @bp.get("/")
 @public
 def home() -> Any:
+    if first_run.needs_setup(ctx()):
+        return redirect(url_for("account.setup"))
     return render_template("home.html", sites=sites.site_names(ctx()))
 
 

@@ -259,6 +259,24 @@
     if (h1) h1.focus();  // as after every screen change: screen readers start at the heading
     speak(describeScreen(first));
   }
+  /* A manager's change (a new or closed service, new hours) shows within seconds: the kiosk reads the
+     service list now and then and reloads, between visitors only, when what it offers has changed. */
+  var offer = null;
+  function fingerprint(listing) {
+    return (listing.services || []).map(function (s) { return [s.code, s.label, s.prefix, s.open].join(":"); }).join("|");
+  }
+  function watchOffer() {
+    G.request("GET", "/api/v1/sites/" + encodeURIComponent(data.site) + "/services")
+      .then(function (listing) {
+        var now = fingerprint(listing);
+        if (offer === null) offer = now;
+        else if (now !== offer && history.length === 0) window.location.reload();
+      })
+      .catch(function () { /* offline: keep what is shown */ })
+      .then(function () { setTimeout(watchOffer, 10000); });
+  }
+  watchOffer();
+
   /* The closed screen reloads now and then so the kiosk reopens on time. */
   if (first && first.getAttribute("data-screen") === "closed") setTimeout(function () { window.location.reload(); }, 60000);
 })();

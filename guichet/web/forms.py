@@ -1,0 +1,100 @@
+"""HTML forms for the services' validated inputs: the posted fields turned into the same pydantic
+model the REST API takes, and every refusal worded in French next to the field it concerns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import request
+from flask_babel import gettext as _
+from pydantic import BaseModel, ValidationError
+
+from ..core.errors import DomainError, Forbidden, NotFound
+from .messages import messages
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+
+def _words(kind: str, ctx: dict[str, Any]) -> str:
+    table = {
+        "missing": _("Ce champ est obligatoire."),
+        "string_too_short": _("Ce champ est obligatoire."),
+        "string_too_long": _("Texte trop long (au plus %(max_length)s caractères)."),
+        "string_pattern_mismatch": _("Format invalide."),
+        "greater_than_equal": _("Valeur trop petite (au moins %(ge)s)."),
+        "greater_than": _("Valeur trop petite (plus de %(gt)s)."),
+        "less_than_equal": _("Valeur trop grande (au plus %(le)s)."),
+        "int_parsing": _("Nombre entier attendu."),
+        "float_parsing": _("Nombre attendu."),
+        "literal_error": _("Valeur non autorisée."),
+    }
+    template = str(table.get(kind, _("Valeur invalide.")))
+    try:
+        return template % ctx
+    except (KeyError, TypeError, ValueError):
+        return template
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """First error of each field, in French, keyed by the field's name (its first path element)."""
+    out: dict[str, str] = {}
+    for error in exc.errors(include_url=False, include_input=False):
+        name = str(error["loc"][0]) if error["loc"] else "form"
+        out.setdefault(name, _words(error["type"], dict(error.get("ctx") or {})))
+    return out
+
+
+def domain_errors(exc: DomainError) -> dict[str, str]:
+    """A refusal of the service, next to the field it names (or above the form)."""
+    template = messages().get(exc.code, exc.code)
+    try:
+        text = template % exc.params
+    except (KeyError, TypeError, ValueError):
+        text = template
+    return {str(exc.params.get("field", "form")): text}
+
+
+def read_form(fields: dict[str, str]) -> dict[str, Any]:
+    """The posted values by field kind: text, int (empty: absent), bool (checkbox), codes (a list),
+    labels (one input per language: name.lang), weights (services chosen with a weight each)."""
+    data: dict[str, Any] = {}
+    form = request.form
+    for name, kind in fields.items():
+        if kind == "bool":
+            data[name] = form.get(name) == "on"
+        elif kind == "int":
+            raw = form.get(name, "").strip()
+            if raw:
+                data[name] = raw
+            elif name in form:
+                data[name] = None
+        elif kind == "codes":
+            data[name] = form.getlist(name)
+        elif kind == "labels":
+            prefix = name + "."
+            data[name] = {k[len(prefix) :]: v for k, v in form.items() if k.startswith(prefix) and v.strip()}
+        elif kind == "weights":
+            data[name] = [
+                {"code": code, "weight": form.get(f"weight.{code}", "1").strip() or "1"}
+                for code in form.getlist(name)
+            ]
+        else:
+            data[name] = form.get(name, "")
+    return data
+
+
+def submit(model: type[M], data: dict[str, Any], action: Callable[[M], T]) -> tuple[T | None, dict[str, str]]:
+    """Validate, then run the service; (result, {}) or (None, the errors by field). Nothing is saved
+    unless the whole service call succeeded (one transaction)."""
+    try:
+        body = model.model_validate(data)
+    except ValidationError as exc:
+        return None, field_errors(exc)
+    try:
+        return action(body), {}
+    except DomainError as exc:
+        if isinstance(exc, (Forbidden, NotFound)) and "field" not in exc.params:
+            raise  # not the form's fault: the page answers 403 or 404
+        return None, domain_errors(exc)
