@@ -83,14 +83,14 @@ def serve(host: str, port: int, server: str | None, jobs: bool) -> None:
     run(app, host, port)
 
 
-def _announce_setup(ctx, base_url: str) -> bool:  # type: ignore[no-untyped-def]
+def _announce_setup(ctx, base_url: str, err: bool = True) -> bool:  # type: ignore[no-untyped-def]
     """On a database without any account, print where to set Guichet up and the code it asks for."""
     from .services.first_run import needs_setup, setup_code
 
     if not needs_setup(ctx):
         return False
     code = setup_code(ctx.settings)
-    click.echo(f"No account yet: open {base_url}/setup and give the code {code}", err=True)
+    click.echo(f"No account yet: open {base_url}/setup and give the code {code}", err=err)
     return True
 
 
@@ -98,7 +98,12 @@ def _announce_setup(ctx, base_url: str) -> bool:  # type: ignore[no-untyped-def]
 def setup() -> None:
     """Print the one-time code of the setup page (first run without the demo)."""
     _app, ctx = _context()
-    if not _announce_setup(ctx, ctx.settings.public_url):
+    if ctx.settings.secret_key_drawn:
+        raise click.ClickException(
+            "the setup code derives from GUICHET_SECRET_KEY, which is not set: set it for both this "
+            "command and `guichet serve`, or use the code `guichet serve` prints"
+        )
+    if not _announce_setup(ctx, ctx.settings.public_url, err=False):
         raise click.ClickException("Guichet is already set up (an account exists): sign in instead")
 
 

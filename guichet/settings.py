@@ -52,6 +52,9 @@ def server_mode(environ: Mapping[str, str]) -> str:
 class Settings:
     env: str = "development"
     secret_key: str = field(default="", repr=False)
+    # True when no GUICHET_SECRET_KEY was given and this process drew its own (sessions and the
+    # first run's setup code then belong to this process alone).
+    secret_key_drawn: bool = False
     database_url: str = DEFAULT_DB
     redis_url: str | None = None
     # Redis pub/sub ignores the database number: deployments sharing a Redis need a channel each.
@@ -105,7 +108,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     secret = get("GUICHET_SECRET_KEY", "")
     if kind == "production" and len(secret) < 32:
         raise SettingsError("GUICHET_SECRET_KEY of at least 32 characters is required in production")
-    if not secret:
+    drawn = not secret
+    if drawn:
         # Fine for one embedded process; sessions end when it restarts.
         secret = secrets.token_urlsafe(32)
     channel = get("GUICHET_REDIS_CHANNEL", "guichet").strip()
@@ -119,6 +123,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         env=kind,
         secret_key=secret,
+        secret_key_drawn=drawn,
         database_url=get("GUICHET_DATABASE_URL", DEFAULT_DB),
         redis_url=get("GUICHET_REDIS_URL") or None,
         redis_channel=channel,

@@ -67,7 +67,8 @@ def read_form(fields: dict[str, str]) -> dict[str, Any]:
         elif kind == "int":
             raw = form.get(name, "").strip()
             if raw:
-                data[name] = raw
+                # A number as a number (choices such as level 1 or 2 are not coerced from text).
+                data[name] = int(raw) if raw.isdigit() and len(raw) < 10 else raw
             elif name in form:
                 data[name] = None
         elif kind == "codes":
