@@ -57,9 +57,11 @@ def _site() -> tuple[str, list[tuple[str, str]]]:
 
 
 def _page(template: str, slug: str, choices: list[tuple[str, str]], **values: Any) -> Any:
-    return render_template(
+    """The page, answered 422 when it shows a refused form (nothing was saved)."""
+    html = render_template(
         template, site=slug, sites=choices, csrf=csrf_token(), staff_role=actor().role, **values
     )
+    return html, 422 if values.get("errors") else 200
 
 
 def _optional(data: dict[str, Any]) -> dict[str, Any]:

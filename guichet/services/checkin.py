@@ -46,13 +46,13 @@ def check_in(ctx: Context, actor: Actor, site_slug: str, raw_code: str) -> dict[
     """Issue (once) the ticket of an appointment: due in the queue when on time, a walk-in when late."""
     if not actor.is_user and actor.role != KIOSK:
         raise Forbidden("role", role=actor.role)
-    code = normalise_code(raw_code)
     early = timedelta(minutes=ctx.settings.checkin_early_min)
     late = timedelta(minutes=ctx.settings.checkin_late_min)
 
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
         now = ctx.clock()
-        site = site_of(s, actor, site_slug)
+        site = site_of(s, actor, site_slug)  # the caller's site first, before anything is read
+        code = normalise_code(raw_code)
         appt = s.scalar(select(Appointment).where(Appointment.code == code, Appointment.site_id == site.id))
         if appt is None:
             raise NotFound("booking_not_found")

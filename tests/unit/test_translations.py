@@ -199,7 +199,10 @@ def test_every_offered_language_has_a_catalog_and_every_catalog_is_offered() -> 
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_flask_babel_serves_the_catalog_for_accept_language_and_lang_parameter(client, lang: str) -> None:
+def test_flask_babel_serves_the_catalog_for_accept_language_and_lang_parameter(
+    client, world, lang: str
+) -> None:
+    # `world` makes accounts: on a database without any, the home page leads to the setup page.
     catalog = load_po(po_path(lang), lang)
     home = [
         m
