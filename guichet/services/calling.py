@@ -12,6 +12,7 @@ from ..core.errors import NotFound
 from ..core.numbering import business_day
 from ..core.tickets import Action, Source, State
 from ..models import Service, Site, Ticket, UserService
+from . import audit
 from .context import Actor, Context, Event
 from .counters import (
     check_counter_agent,
@@ -84,6 +85,18 @@ def call_next(ctx: Context, actor: Actor, counter_id: int) -> dict[str, Any] | N
             counter.priority_streak = routing.next_priority_streak(counter.priority_streak, cand)
             set_counter_status(counter, "open", now)
             transition(s, t, Action.CALL, actor, now, counter=counter, priority=t.priority)
+            if t.priority:
+                # A priority call passes people who came first: answerable, so audited.
+                audit.record(
+                    s,
+                    actor,
+                    now,
+                    "ticket.priority_call",
+                    t.site_id,
+                    t.number,
+                    None,
+                    {"counter": counter.number, "reason": t.priority_reason},
+                )
             events.append(ticket_called(t, recall=False))
             events.append(queue_changed(t))
             return ticket_json(ctx, t, s=s)

@@ -18,6 +18,7 @@ from ..core.numbering import business_day
 from ..core.roles import EXPERT, MANAGERS
 from ..core.tickets import State
 from ..models import Appointment, Case, CaseService, Service, Site, Ticket, User, UserService
+from . import audit
 from .context import Actor, Context, Event
 from .guards import require_staff, site_of
 from .journal import log_step
@@ -336,6 +337,16 @@ def answer(ctx: Context, actor: Actor, case_id: int, text: str) -> dict[str, Any
         c.answer = text
         c.answered_at = now
         c.answered_by_id = actor.user_id
+        audit.record(
+            s,
+            actor,
+            now,
+            "case.answered",
+            c.site_id,
+            reference(c.id),
+            {"status": "open"},
+            {"status": "answered"},
+        )
         return _changed(s, c, now, events)
 
     return ctx.transact(work)

@@ -14,7 +14,7 @@ from ..core.errors import DomainError, Forbidden, Invalid, NotFound
 from ..core.roles import ADMIN, MANAGERS
 from ..core.tickets import HELD_STATES, Action, State, check_no_show, check_outcome, next_state
 from ..models import Counter, Service, Site, Ticket, User
-from . import cases
+from . import audit, cases
 from .context import Actor, Context, Event
 from .counters import check_counter_agent, check_counter_free, counter_for, set_counter_status
 from .guards import check_site, require_staff
@@ -26,6 +26,8 @@ from .ticket_views import ticket_json
 # Steps that change who is waiting (the queues the screens show move).
 WAITING_CHANGES = frozenset({Action.REQUEUE, Action.PARK, Action.UNPARK, Action.CANCEL, Action.TRANSFER})
 ESCALATED = "escalated"
+# Steps that go in the audit log besides the ticket's own events (agents answer for them).
+SENSITIVE = frozenset({Action.NO_SHOW, Action.TRANSFER, Action.CANCEL})
 
 
 def act(
@@ -86,6 +88,19 @@ def act(
             case = cases.open_in_session(s, ctx, actor, site, params["case"], events, ticket=t)
         if act_ == Action.RECALL:
             events.append(ticket_called(t, recall=True))
+        if act_ in SENSITIVE:
+            # Declaring someone absent or sending them elsewhere is answerable: the audit log says who.
+            moved = {"service": result.service.code, "number": result.number} if result is not t else None
+            audit.record(
+                s,
+                actor,
+                now,
+                f"ticket.{act_.value.replace('-', '_')}",
+                t.site_id,
+                t.number,
+                {"state": before},
+                {"state": t.state, "to": moved},
+            )
         # Only steps that change who is waiting move the queues the screens show; the others
         # (start, finish, recall, no-show, parking a ticket being served) concern this ticket's
         # phone and the counters alone.

@@ -257,3 +257,31 @@ def test_the_audit_log_refuses_update_and_delete(database_url: str) -> None:
         with pytest.raises(DatabaseError), engine.begin() as conn:
             conn.execute(text(stmt))
     engine.dispose()
+
+
+def test_sensitive_agent_actions_are_in_the_audit_log(client, ctx, world) -> None:
+    kiosk, agent = world.auth("kiosk"), world.auth("agent")
+    client.post("/api/v1/sites/test/tickets", json={"service": "CAF"}, headers=kiosk)
+    client.post(
+        "/api/v1/sites/test/tickets",
+        json={"service": "CAF", "priority": True, "priority_reason": "cmi"},
+        headers=kiosk,
+    )
+    counter = world.counters[1]
+    assert (
+        client.post(f"/api/v1/counters/{counter}/status", json={"status": "open"}, headers=agent).status_code
+        == 200
+    )
+    first = client.post(f"/api/v1/counters/{counter}/call-next", headers=agent).get_json()
+    assert first["priority"] is True
+    moved = client.post(f"/api/v1/tickets/{first['id']}/transfer", json={"service": "CPAM"}, headers=agent)
+    assert moved.status_code == 200
+    second = client.post(f"/api/v1/counters/{counter}/call-next", headers=agent).get_json()
+    client.post(f"/api/v1/tickets/{second['id']}/recall", headers=agent)
+    assert client.post(f"/api/v1/tickets/{second['id']}/no-show", headers=agent).status_code == 200
+    log = client.get("/api/v1/audit?kind=ticket", headers=world.auth("manager")).get_json()["entries"]
+    kinds = [e["kind"] for e in log]
+    # The transferred ticket keeps its priority: counter 1 also serves CPAM and calls it again first.
+    assert kinds == ["ticket.no_show", "ticket.priority_call", "ticket.transfer", "ticket.priority_call"]
+    assert {e["actor"]["name"] for e in log} == {"agent-test"}
+    assert log[2]["after"]["to"]["service"] == "CPAM"

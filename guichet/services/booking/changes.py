@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ...core.errors import DomainError
 from ...models import ACTIVE_STATUSES
+from .. import audit
 from ..context import Actor, Context, Event
 from ..guards import is_staff
 from .appointments import citizen_json, load_appointment, notification
@@ -42,6 +43,17 @@ def cancel(ctx: Context, code: str, sig: str | None = None, actor: Actor | None 
         if motif is not None:
             offer_freed_slot(s, ctx, site, motif, freed_start, now)
         events.append(Event("appointment_cancelled", site.id, {"service": a.service.code}))
+        if by_staff:
+            audit.record(
+                s,
+                actor,
+                now,
+                "appointment.cancelled",
+                site.id,
+                a.code,
+                {"status": "booked"},
+                {"status": "cancelled", "by": "service"},
+            )
         return citizen_json(ctx, a, site, place, motif)
 
     return ctx.transact(work)
