@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 from flask import abort, redirect, render_template, request, url_for
 
 from guichet.core.roles import MANAGERS, ROLES
-from guichet.services import audit, catalogue, counter_setup, people, sites
+from guichet.services import audit, catalogue, counter_setup, device_setup, people, sites
 from guichet.web.auth import SLUG, actor, ctx, requires, sign_in_first
 from guichet.web.csrf import csrf_token
 from guichet.web.forms import read_form, submit
 from guichet.web.i18n import LANGUAGES
+from guichet.web.qr import qr_svg
 
 from .views import bp
 
@@ -230,6 +231,53 @@ def account_form(user_id: int | None = None) -> Any:
         link=link,
         roles=roles,
         services=catalogue.list_services(ctx(), actor(), slug),
+    )
+
+
+# --- devices ----------------------------------------------------------------------------------------
+
+DEVICE_FORM = {"kind": "text", "name": "text", "printer_url": "text"}
+
+
+@bp.route("/admin/devices", methods=["GET", "POST"])
+@sign_in_first
+@requires(*MANAGERS)
+def devices_page() -> Any:
+    slug, choices = _site()
+    values: dict[str, Any] = {"kind": "kiosk"}
+    errors: dict[str, str] = {}
+    link: dict[str, Any] | None = None
+    if request.method == "POST" and request.form.get("action") in ("link", "revoke"):
+        raw = request.form.get("device", "")
+        if not raw.isdigit():
+            abort(400)
+        if request.form["action"] == "link":
+            link = {
+                **device_setup.new_enrolment(ctx(), actor(), int(raw)),
+                "device": request.form.get("name", ""),
+            }
+        else:
+            device_setup.revoke_device(ctx(), actor(), int(raw))
+            return redirect(url_for("admin.devices_page", site=slug))
+    elif request.method == "POST":
+        data = {k: (v or None) if k == "printer_url" else v for k, v in read_form(DEVICE_FORM).items()}
+        saved, errors = submit(
+            device_setup.DeviceIn, data, lambda body: device_setup.create_device(ctx(), actor(), slug, body)
+        )
+        if saved:
+            link = {**saved["enrolment"], "device": saved["name"]}
+        else:
+            values = data
+    if link is not None:
+        link["qr"] = qr_svg(link["url"])
+    return _page(
+        "admin/devices.html",
+        slug,
+        choices,
+        devices=device_setup.list_devices(ctx(), actor(), slug),
+        values=values,
+        errors=errors,
+        link=link,
     )
 
 

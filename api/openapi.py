@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from guichet.services import catalogue, counter_setup, people
+from guichet.services import catalogue, counter_setup, device_setup, people
 
 from . import responses as r
 from . import schemas as q
@@ -45,6 +45,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "token": {"schema": {"type": "string"}, "description": "Tracking or feed token"},
     "code": {"schema": {"type": "string"}, "description": "Appointment code, or service code"},
     "number": {"schema": {"type": "integer"}, "description": "Counter number"},
+    "device_id": {"schema": {"type": "integer"}, "description": "Device id"},
     "action": {
         "schema": {"type": "string", "enum": sorted(q.ACTION_BODIES)},
         "description": "Counter action",
@@ -313,6 +314,32 @@ OPERATIONS: tuple[Op, ...] = (
         "setup",
         "A fresh one-time password link (the earlier one stops working)",
         {201: r.PasswordLink},
+        (404,),
+    ),
+    Op("get", "/sites/{slug}/devices", "setup", "The site's kiosks and displays", {200: r.Devices}, (404,)),
+    Op(
+        "post",
+        "/sites/{slug}/devices",
+        "setup",
+        "Create a kiosk or display; the answer carries its one-time enrolment link",
+        {201: r.NewDevice},
+        (404, 409),
+        body=(device_setup.DeviceIn,),
+    ),
+    Op(
+        "post",
+        "/devices/{device_id}/enrolment",
+        "setup",
+        "A fresh one-time enrolment link for the device",
+        {201: r.EnrolmentLink},
+        (404, 409),
+    ),
+    Op(
+        "post",
+        "/devices/{device_id}/revoke",
+        "setup",
+        "Revoke the device: every token it holds stops working at once",
+        {200: r.Device},
         (404,),
     ),
     Op(

@@ -577,3 +577,30 @@ class AuditEntry(BaseModel):
 
 class AuditEntries(BaseModel):
     entries: list[AuditEntry]
+
+
+class Device(BaseModel):
+    """A kiosk or a display of the site."""
+
+    id: int
+    site: str
+    kind: Literal["kiosk", "display"]
+    name: str
+    active: bool
+    printer_url: str | None
+    printer_state: str
+    last_seen_at: Iso | None
+
+
+class Devices(BaseModel):
+    devices: list[Device]
+
+
+class EnrolmentLink(BaseModel):
+    """A one-time link (24 h) that makes the browser opening it this device."""
+
+    url: str
+
+
+class NewDevice(Device):
+    enrolment: EnrolmentLink

@@ -13,7 +13,7 @@ from flask import Response, jsonify, request
 
 from guichet.core.errors import Invalid
 from guichet.core.roles import MANAGERS
-from guichet.services import audit, catalogue, counter_setup, people
+from guichet.services import audit, catalogue, counter_setup, device_setup, people
 from guichet.web.auth import actor, ctx, requires
 from guichet.web.bodies import parse
 
@@ -89,6 +89,33 @@ def update_user(user_id: int) -> Any:
 @requires(*MANAGERS)
 def password_link(user_id: int) -> Any:
     return jsonify(people.password_link(ctx(), actor(), user_id)), 201
+
+
+# --- devices ----------------------------------------------------------------------------------------
+
+
+@bp.get("/sites/<slug>/devices")
+@requires(*MANAGERS)
+def list_devices(slug: str) -> Any:
+    return jsonify({"devices": device_setup.list_devices(ctx(), actor(), slug)})
+
+
+@bp.post("/sites/<slug>/devices")
+@requires(*MANAGERS)
+def create_device(slug: str) -> Any:
+    return jsonify(device_setup.create_device(ctx(), actor(), slug, parse(device_setup.DeviceIn))), 201
+
+
+@bp.post("/devices/<int:device_id>/enrolment")
+@requires(*MANAGERS)
+def device_enrolment(device_id: int) -> Any:
+    return jsonify(device_setup.new_enrolment(ctx(), actor(), device_id)), 201
+
+
+@bp.post("/devices/<int:device_id>/revoke")
+@requires(*MANAGERS)
+def revoke_device(device_id: int) -> Any:
+    return jsonify(device_setup.revoke_device(ctx(), actor(), device_id))
 
 
 # --- audit ------------------------------------------------------------------------------------------

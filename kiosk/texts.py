@@ -6,12 +6,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import qrcode
 from babel.dates import format_date, format_time
 from babel.dates import format_datetime as babel_format_datetime
 from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
-from qrcode.image.svg import SvgPathImage
 
 from guichet.core.estimate import wait_range_minutes
 from guichet.web.i18n import RTL
@@ -120,9 +118,3 @@ def ticket_print(ticket: dict[str, Any], service_label: str, site: dict[str, Any
         rtl=rtl,
         latin_fallback=ticket["service_label"] if rtl else None,
     )
-
-
-def qr_svg(data: str) -> str:
-    """An inline SVG QR code for the on-screen (virtual) ticket; no image file, no network."""
-    image = qrcode.make(data, image_factory=SvgPathImage, box_size=10, border=2)
-    return image.to_string(encoding="unicode")

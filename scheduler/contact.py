@@ -14,6 +14,7 @@ from guichet.services import booking
 from guichet.services.guards import is_staff
 from guichet.web.auth import ctx, public
 from guichet.web.errors import http_status
+from guichet.web.qr import qr_svg
 from guichet.web.ratelimit import limited
 
 from . import selection, texts
@@ -193,7 +194,7 @@ def confirmation(code: str, sig: str):
         a=view,
         site=appt["site"],
         staff=is_staff(who),
-        qr=texts.qr_svg(appt["code"]),
+        qr=qr_svg(appt["code"]),
         ics_url=url_for("api.appointment_ics", code=appt["code"]),
         manage_url=url_for(".manage", code=appt["code"], sig=sig),
         manage_full=appt.get("manage_url", ""),

@@ -18,6 +18,7 @@ from guichet.services.guards import is_staff
 from guichet.web.auth import ctx, public
 from guichet.web.csrf import form_token_ok
 from guichet.web.errors import http_status
+from guichet.web.qr import qr_svg
 from guichet.web.ratelimit import limited
 
 from . import selection, texts
@@ -44,7 +45,7 @@ def _manage_page(appt: dict[str, Any], sig: str, status: int = 200, alert: str |
         sig=sig,
         alert=alert,
         notices=get_flashed_messages(),
-        qr=texts.qr_svg(appt["code"]),
+        qr=qr_svg(appt["code"]),
         ics_url=url_for("api.appointment_ics", code=appt["code"]),
         book_url=url_for(".book_page", site=appt["site"]["slug"]),
         limit_h=ctx().settings.booking_change_limit_h,

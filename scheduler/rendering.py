@@ -17,7 +17,6 @@ from guichet.web.i18n import in_language
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-
 def localized(view: F) -> F:
     """French unless ?lang= asks otherwise: the pages' words are French first, and a page must never
     declare a language its text is not in (the browser's own language is not enough until catalogs

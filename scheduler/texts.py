@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-import qrcode
 from babel.dates import format_date, format_time
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from qrcode.image.svg import SvgPathImage
 
 from guichet.web.messages import messages
 
@@ -55,12 +53,6 @@ def error_message(code: str, params: dict[str, Any] | None = None) -> str:
         return template % (params or {})
     except (KeyError, TypeError, ValueError):
         return template
-
-
-def qr_svg(data: str) -> str:
-    """An inline SVG QR code (drawn on the server: no image file, no network, no script)."""
-    image = qrcode.make(data, image_factory=SvgPathImage, box_size=10, border=2)
-    return image.to_string(encoding="unicode")
 
 
 def parse_iso(value: str) -> datetime | None:

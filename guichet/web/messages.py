@@ -133,5 +133,8 @@ def messages() -> dict[str, str]:
         "setup_code_wrong": _("Code incorrect : recopiez celui qu'affiche le serveur (guichet setup)."),
         "setup_done": _("Guichet est déjà installé : connectez-vous."),
         "site_slug_taken": _("Cette adresse de site est déjà prise."),
+        "device_name_taken": _("Un appareil de ce type porte déjà ce nom sur le site."),
+        "device_revoked": _("Cet appareil a été retiré : créez-en un nouveau."),
+        "device_not_found": _("Appareil inconnu."),
         "invalid_limit": _("Nombre d'entrées invalide (au plus %(maximum)s)."),
     }

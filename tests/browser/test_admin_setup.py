@@ -114,9 +114,15 @@ def test_from_an_empty_database_to_a_ticket_called_at_a_new_counter(
     expect(agent.get_by_role("status")).to_have_text("Mot de passe enregistré pour dominique.")
 
     # 5. A kiosk enrolled through its one-time link issues a ticket for the new service.
-    enrol = cli(
-        empty_server.env, "device", "enroll", "--site", "saint-amand", "--kind", "kiosk", "--name", "Borne"
-    )
+    nav = page.get_by_role("navigation", name="Paramétrage du site")
+    nav.get_by_role("link", name="Bornes et écrans").click()
+    page.get_by_label(re.compile(r"^Nom \*")).fill("Borne de l'entrée")
+    page.get_by_role("button", name="Ajouter et créer le lien").click()
+    expect(page.get_by_role("img", name="QR code du lien d'enregistrement")).to_be_visible()
+    enrol = page.locator("code.link").text_content() or ""
+    assert "/enroll/" in enrol
+    check_axe(page, "devices page with a link")
+    screenshot(page, "admin-devices")
     kiosk = browser.new_context(
         locale="fr-FR", timezone_id="UTC", viewport={"width": 1920, "height": 1080}
     ).new_page()

@@ -215,6 +215,10 @@ def test_real_answers_match_the_documented_schemas(
     api("get", f"/sites/{slug}/users", "manager")
     api("patch", f"/users/{account['id']}", "manager", json={"role": "expert", "services": ["CAF"]})
     api("post", f"/users/{account['id']}/password-link", "manager", 201)
+    device = api("post", f"/sites/{slug}/devices", "manager", 201, json={"kind": "display", "name": "Hall 2"})
+    api("get", f"/sites/{slug}/devices", "manager")
+    api("post", f"/devices/{device['id']}/enrolment", "manager", 201)
+    api("post", f"/devices/{device['id']}/revoke", "manager")
     api("get", f"/audit?site={slug}&kind=service", "manager")
     api("get", "/audit?from=yesterday", "manager", 400)
 

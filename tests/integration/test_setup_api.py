@@ -285,3 +285,32 @@ def test_sensitive_agent_actions_are_in_the_audit_log(client, ctx, world) -> Non
     assert kinds == ["ticket.no_show", "ticket.priority_call", "ticket.transfer", "ticket.priority_call"]
     assert {e["actor"]["name"] for e in log} == {"agent-test"}
     assert log[2]["after"]["to"]["service"] == "CPAM"
+
+
+def test_a_device_made_by_a_manager_enrols_once_and_stops_at_once_when_revoked(client, ctx, world) -> None:
+    made = client.post(
+        "/api/v1/sites/test/devices", json={"kind": "kiosk", "name": "Borne 2"}, headers=world.auth("manager")
+    )
+    assert made.status_code == 201
+    body = made.get_json()
+    code = body["enrolment"]["url"].rsplit("/", 1)[1]
+    from guichet.services import devices
+
+    enrolled = devices.enrol(ctx, code)
+    assert (
+        client.get(
+            "/api/v1/sites/test/services", headers={"Authorization": f"Bearer {enrolled.token}"}
+        ).status_code
+        == 200
+    )
+    with pytest.raises(Exception, match="enrolment_invalid"):
+        devices.enrol(ctx, code)  # once only
+    again = client.post(
+        "/api/v1/sites/test/devices", json={"kind": "kiosk", "name": "Borne 2"}, headers=world.auth("manager")
+    )
+    assert again.status_code == 409 and again.get_json()["error"] == "device_name_taken"
+    revoked = client.post(f"/api/v1/devices/{body['id']}/revoke", headers=world.auth("manager"))
+    assert revoked.status_code == 200 and revoked.get_json()["active"] is False
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {enrolled.token}"}).status_code == 401
+    refused = client.post(f"/api/v1/devices/{body['id']}/enrolment", headers=world.auth("manager"))
+    assert refused.status_code == 409 and refused.get_json()["error"] == "device_revoked"

@@ -17,6 +17,7 @@ BODIES = {
     "/api/v1/sites/<slug>/services": {"code": "NEW", "prefix": "N", "label": "Nouveau"},
     "/api/v1/sites/<slug>/counters": {"number": 9, "name": "Guichet 9"},
     "/api/v1/sites/<slug>/users": {"username": "intruder", "display_name": "Intrus"},
+    "/api/v1/sites/<slug>/devices": {"kind": "kiosk", "name": "Intruse"},
     "/api/v1/sites/<slug>/display-message": {"message": "Piraté"},
     "/api/v1/counters/<int:counter_id>/status": {"status": "open"},
     "/api/v1/counters/<int:counter_id>/walk-in": {"service": "CAF"},
@@ -35,7 +36,7 @@ def _site_routes(app):  # type: ignore[no-untyped-def]
             continue
         if rule.rule.startswith("/admin/"):
             continue  # the admin pages take the site from ?site=: the next test covers them
-        if not re.search(r"<(slug|int:counter_id|int:user_id|int:number)>", rule.rule):
+        if not re.search(r"<(slug|int:counter_id|int:user_id|int:number|int:device_id)>", rule.rule):
             continue
         for method in sorted(rule.methods - IGNORED):
             yield rule, method
@@ -47,6 +48,7 @@ def _url(rule, world) -> str:  # type: ignore[no-untyped-def]
         "counter_id": str(world.counters[1]),
         "user_id": str(world.user_ids["agent"]),
         "number": "1",
+        "device_id": str(world.actors["kiosk"].id),
         "code": "CAF",
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values.get(m.group(1), "1"), rule.rule)
