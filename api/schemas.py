@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from guichet.services.counter_setup import CounterServiceIn
 from guichet.web.bodies import Body
 
 
@@ -71,11 +72,6 @@ class Contribution(Body):
 
 class Answer(Body):
     text: str = Field(min_length=1, max_length=8000)
-
-
-class CounterServiceIn(Body):
-    code: str = Field(min_length=1, max_length=32)
-    weight: float = Field(1.0, gt=0, le=100)
 
 
 class CounterServices(Body):

@@ -190,14 +190,14 @@ def device() -> None:
 @click.option("--printer-url", help="The kiosk's own printer (default: GUICHET_PRINTER_URL)")
 def device_enroll(site_slug: str, kind: str, device_name: str, printer_url: str | None) -> None:
     """Print a one-time link (valid 24 h) that makes the browser opening it this device."""
-    from .services.devices import create_enrolment, set_printer_url
+    from .services.devices import create_enrolment, enrolment_url, set_printer_url
 
     _app, ctx = _context()
     with _reported():
         code = create_enrolment(ctx, site_slug, kind, device_name)
         if printer_url is not None:
             set_printer_url(ctx, site_slug, device_name, printer_url)
-    click.echo(f"{ctx.settings.public_url}/enroll/{code}")
+    click.echo(enrolment_url(ctx, code))
 
 
 @device.command("configure")

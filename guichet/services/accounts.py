@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..core.errors import Invalid, NotFound
@@ -174,6 +174,14 @@ def resolve_token(ctx: Context, token: str, now: datetime) -> Actor | None:
         if row.device is not None and row.device.active:
             return Actor("device", row.device.id, row.device.kind, row.device.site_id)
     return None
+
+
+def revoke_tokens(
+    s: Session, now: datetime, *, user_id: int | None = None, device_id: int | None = None
+) -> None:
+    """Every live token of the account or device stops working at once (deactivation, revocation)."""
+    owner = AccessToken.user_id == user_id if user_id is not None else AccessToken.device_id == device_id
+    s.execute(update(AccessToken).where(owner, AccessToken.revoked_at.is_(None)).values(revoked_at=now))
 
 
 def actor_for_user(ctx: Context, user_id: int) -> Actor | None:

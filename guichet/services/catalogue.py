@@ -18,7 +18,6 @@ from .context import Actor, Context, Event
 from .guards import managed_site
 from .inputs import Input, changes_of, optional_copy
 
-LANGUAGES = ("fr", "en", "ar", "es", "pt")
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
 
 
@@ -114,11 +113,8 @@ def _set(s: Session, site: Site, sv: Service, values: dict[str, Any], now: Any) 
     if "labels" in values:
         sv.labels = {k: v for k, v in (values["labels"] or {}).items() if v}
     for name in ("category", "level", "daily_quota", "target_wait_min", "sla_hours", "active"):
-        if name in values:
-            value = values[name]
-            if value is None and name not in ("daily_quota",):
-                value = ServiceIn.model_fields[name].default
-            setattr(sv, name, value)
+        if name in values:  # a null reaches here only for daily_quota (the PATCH model refuses others)
+            setattr(sv, name, values[name])
 
 
 def list_services(ctx: Context, actor: Actor, slug: str) -> list[dict[str, Any]]:
@@ -135,8 +131,8 @@ def create_service(ctx: Context, actor: Actor, slug: str, data: ServiceIn) -> di
         site = managed_site(s, actor, slug)
         now = ctx.clock()
         sort = s.scalar(select(func.max(Service.sort)).where(Service.site_id == site.id)) or 0
-        sv = Service(site_id=site.id, code=data.code, prefix=data.prefix, label_fr=data.label, sort=sort + 1)
-        sv.code, sv.prefix = "", ""  # so that _set checks both against the site's other services
+        # Code and prefix start empty so that _set checks both against the site's other services.
+        sv = Service(site_id=site.id, code="", prefix="", label_fr=data.label, sort=sort + 1)
         _set(s, site, sv, data.model_dump(), now)
         s.add(sv)
         s.flush()

@@ -6,7 +6,6 @@ the displays and the counters reload their data within seconds, and the log says
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,16 +13,6 @@ from sqlalchemy.orm import Session
 
 from . import audit
 from .context import Actor, Event
-
-
-def snapshot(obj: object, fields: Iterable[str]) -> dict[str, Any]:
-    """The named attributes of a row, for the audit's before and after."""
-    return {f: getattr(obj, f) for f in fields}
-
-
-def apply(obj: object, values: Mapping[str, Any]) -> None:
-    for name, value in values.items():
-        setattr(obj, name, value)
 
 
 def settings_changed(site_id: int, part: str) -> Event:

@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.errors import DomainError, NotFound
-from ..models import Counter, CounterService, Site, Ticket, TicketEvent
+from ..models import Counter, Site, Ticket, TicketEvent
 from .changes import record_change
 from .context import Actor, Context, Event
 from .counters import counter_event
 from .guards import managed_site
 from .inputs import Input, changes_of, optional_copy
-from .staffing import services_by_code
+from .staffing import replace_counter_services
 
 
 class CounterServiceIn(Input):
@@ -52,23 +52,19 @@ def _counter(s: Session, site: Site, number: int) -> Counter:
     return c
 
 
+def _check_number_free(s: Session, site: Site, number: int) -> None:
+    if s.scalar(select(Counter.id).where(Counter.site_id == site.id, Counter.number == number)):
+        raise DomainError("counter_number_taken", field="number", number=number)
+
+
 def _set(s: Session, site: Site, c: Counter, values: dict[str, Any]) -> None:
     if values.get("number") is not None and values["number"] != c.number:
-        if s.scalar(select(Counter.id).where(Counter.site_id == site.id, Counter.number == values["number"])):
-            raise DomainError("counter_number_taken", field="number", number=values["number"])
+        _check_number_free(s, site, values["number"])
         c.number = values["number"]
     if values.get("name") is not None:
         c.name = values["name"]
     if values.get("services") is not None:
-        pairs = [(x["code"], x["weight"]) for x in values["services"]]
-        codes = [code for code, _w in pairs]
-        if len(set(codes)) != len(codes):
-            raise DomainError("duplicate_service", field="services")
-        found = services_by_code(s, site.id, codes)
-        c.service_links.clear()
-        s.flush()
-        for code, weight in pairs:
-            c.service_links.append(CounterService(service_id=found[code].id, weight=weight))
+        replace_counter_services(s, c, [(x["code"], x["weight"]) for x in values["services"]])
 
 
 def list_counters(ctx: Context, actor: Actor, slug: str) -> list[dict[str, Any]]:
@@ -83,8 +79,8 @@ def create_counter(ctx: Context, actor: Actor, slug: str, data: CounterIn) -> di
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
         site = managed_site(s, actor, slug)
         now = ctx.clock()
-        c = Counter(site_id=site.id, number=0, name=data.name, status="closed")
-        _set(s, site, c, {**data.model_dump(), "services": None})
+        _check_number_free(s, site, data.number)
+        c = Counter(site_id=site.id, number=data.number, name=data.name, status="closed")
         s.add(c)
         s.flush()
         _set(s, site, c, {"services": data.model_dump()["services"]})

@@ -415,7 +415,7 @@ def load_demo(ctx: Context) -> DemoReport:
     for kind, name in DEVICES:
         tokens[kind] = accounts.create_token(ctx, kind, site_slug="demo", device_name=name, label="demo")
     enrolments = {
-        kind: f"{ctx.settings.public_url}/enroll/{devices.create_enrolment(ctx, 'demo', kind, name)}"
+        kind: devices.enrolment_url(ctx, devices.create_enrolment(ctx, "demo", kind, name))
         for kind, name in DEVICES
     }
     ctx.transact(_booking)

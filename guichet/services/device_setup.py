@@ -6,14 +6,15 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import Field
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.errors import DomainError, NotFound
-from ..models import AccessToken, Device, Site
+from ..models import Device, Site
+from .accounts import revoke_tokens
 from .changes import record_change
 from .context import Actor, Context, Event
-from .devices import create_enrolment
+from .devices import create_enrolment, enrolment_url
 from .guards import check_site, managed_site, require_manager
 from .inputs import Input
 
@@ -52,8 +53,7 @@ def _device(s: Session, actor: Actor, device_id: int) -> tuple[Device, Site]:
 
 
 def _link(ctx: Context, site: str, kind: str, name: str) -> dict[str, Any]:
-    code = create_enrolment(ctx, site, kind, name)
-    return {"url": f"{ctx.settings.public_url}/enroll/{code}"}
+    return {"url": enrolment_url(ctx, create_enrolment(ctx, site, kind, name))}
 
 
 def list_devices(ctx: Context, actor: Actor, slug: str) -> list[dict[str, Any]]:
@@ -110,11 +110,7 @@ def revoke_device(ctx: Context, actor: Actor, device_id: int) -> dict[str, Any]:
         before = device_json(d, site.slug)
         d.active = False
         now = ctx.clock()
-        s.execute(
-            update(AccessToken)
-            .where(AccessToken.device_id == d.id, AccessToken.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
+        revoke_tokens(s, now, device_id=d.id)
         after = device_json(d, site.slug)
         record_change(s, events, actor, now, "device.revoked", site.id, d.name, before, after)
         return after

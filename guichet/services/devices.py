@@ -61,6 +61,11 @@ def create_enrolment(ctx: Context, site_slug: str, kind: str, name: str) -> str:
     return ctx.transact(work)
 
 
+def enrolment_url(ctx: Context, code: str) -> str:
+    """The link a manager opens (or scans) on the browser that becomes the device."""
+    return f"{ctx.settings.public_url}/enroll/{code}"
+
+
 def enrolment_target(ctx: Context, code: str) -> tuple[str, str] | None:
     """(device kind, device name) of a still-valid code, to show before it is used; None otherwise."""
     with ctx.db.session() as s:

@@ -15,7 +15,7 @@ from ..core.errors import Invalid, NotFound
 from ..core.numbering import business_day
 from ..core.peaks import arrivals_by_slot, peak_hours
 from ..models import Counter, Service, Site, Ticket, TicketEvent
-from . import sites
+from . import audit, sites
 from .context import Actor, Context, Event
 from .guards import require_manager, site_of
 from .site_rules import settings_of
@@ -166,7 +166,18 @@ def set_message(ctx: Context, actor: Actor, slug: str, message: str) -> str:
 
     def work(s: Session, events: list[Event]) -> str:
         site = site_of(s, actor, slug)
+        before = settings_of(site).display_message
         site.settings = settings_of(site).changed(display_message=text).to_json()
+        audit.record(
+            s,
+            actor,
+            ctx.clock(),
+            "site.display_message",
+            site.id,
+            site.slug,
+            {"message": before},
+            {"message": text},
+        )
         events.append(Event("message_changed", site.id, {"message": text}))
         return text
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..core import opening
 from ..core.errors import Invalid
 from ..models import OpeningHours
+from .changes import record_change
 from .context import Context, Event
 from .guards import site_by_slug
 
@@ -47,7 +48,7 @@ def set_weekly_hours(ctx: Context, site_slug: str, specs: list[str]) -> int:
     for spec in specs:
         weekly.update(parse_spec(spec))
 
-    def work(s: Session, _events: list[Event]) -> int:
+    def work(s: Session, events: list[Event]) -> int:
         site = site_by_slug(s, site_slug)
         s.execute(
             delete(OpeningHours).where(OpeningHours.site_id == site.id, OpeningHours.service_id.is_(None))
@@ -57,6 +58,10 @@ def set_weekly_hours(ctx: Context, site_slug: str, specs: list[str]) -> int:
             for r in ranges:
                 s.add(OpeningHours(site_id=site.id, weekday=day, opens=r.opens, closes=r.closes))
                 count += 1
+        # Run from the command line (no actor); kiosks and screens reload the new hours.
+        record_change(
+            s, events, None, ctx.clock(), "site.hours", site.id, site.slug, None, {"hours": specs}, "hours"
+        )
         return count
 
     return ctx.transact(work)

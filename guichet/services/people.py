@@ -8,20 +8,22 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import Field
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..core.errors import DomainError, Forbidden, NotFound
+from ..core.errors import DomainError, Forbidden, Invalid, NotFound
 from ..core.roles import ADMIN
-from ..models import AccessToken, PasswordReset, Site, User, UserService
-from .accounts import hash_password, hash_token
+from ..models import PasswordReset, Site, User
+from .accounts import hash_password, hash_token, revoke_tokens
 from .changes import record_change
 from .context import Actor, Context, Event
 from .guards import check_site, managed_site, require_manager
 from .inputs import Input, changes_of, optional_copy
-from .staffing import services_by_code, services_of_users
+from .staffing import replace_user_services, services_of_users
 
 RESET_TTL = timedelta(hours=72)
+# A password its owner chooses through the link: longer than the installation's minimum for scripts.
+MIN_CHOSEN_PASSWORD = 12
 
 
 class UserIn(Input):
@@ -85,15 +87,6 @@ def _reset_link(s: Session, ctx: Context, user: User) -> dict[str, Any]:
     }
 
 
-def _set_services(s: Session, user: User, site_id: int, codes: list[str]) -> None:
-    if len(set(codes)) != len(codes):
-        raise DomainError("duplicate_service", field="services")
-    found = services_by_code(s, site_id, codes)
-    s.execute(delete(UserService).where(UserService.user_id == user.id))
-    for code in codes:
-        s.add(UserService(user_id=user.id, service_id=found[code].id))
-
-
 def list_users(ctx: Context, actor: Actor, slug: str) -> list[dict[str, Any]]:
     """The site's own accounts, deactivated ones included (every-site admins are listed apart)."""
     with ctx.db.session() as s:
@@ -125,7 +118,7 @@ def create_user(ctx: Context, actor: Actor, slug: str, data: UserIn) -> dict[str
         )
         s.add(user)
         s.flush()
-        _set_services(s, user, site.id, data.services)
+        replace_user_services(s, user.id, site.id, data.services)
         s.flush()
         after = _json(s, user)
         record_change(s, events, actor, now, "user.created", site.id, user.username, None, after)
@@ -158,17 +151,13 @@ def update_user(ctx: Context, actor: Actor, user_id: int, patch: Input) -> dict[
         if values.get("services") is not None:
             if user.site_id is None:
                 raise DomainError("user_without_site", field="services")
-            _set_services(s, user, user.site_id, values["services"])
+            replace_user_services(s, user.id, user.site_id, values["services"])
         if values.get("active") is not None:
             if not values["active"] and user.id == actor.id:
                 raise DomainError("cannot_deactivate_self", field="active")
             user.active = values["active"]
             if not user.active:
-                s.execute(
-                    update(AccessToken)
-                    .where(AccessToken.user_id == user.id, AccessToken.revoked_at.is_(None))
-                    .values(revoked_at=now)
-                )
+                revoke_tokens(s, now, user_id=user.id)
         s.flush()
         after = _json(s, user)
         if after != before:
@@ -205,7 +194,9 @@ def reset_target(ctx: Context, code: str) -> str | None:
 
 
 def set_password(ctx: Context, code: str, password: str) -> str:
-    """Use the link once: the account's password becomes the one its owner chose."""
+    """Use the link once: the account's password becomes the one its owner chose (12 characters at least)."""
+    if len(password) < MIN_CHOSEN_PASSWORD:
+        raise Invalid("password_too_short", minimum=MIN_CHOSEN_PASSWORD)
     password_hash = hash_password(password)
 
     def work(s: Session, events: list[Event]) -> str:

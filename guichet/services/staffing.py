@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from ..core.errors import Invalid, NotFound
 from ..core.roles import ADMIN
-from ..models import CounterService, Service, Site, User, UserService
+from ..models import Counter, CounterService, Service, Site, User, UserService
+from .changes import record_change
 from .context import Actor, Context, Event
 from .counters import counter_event, counter_for, counter_json
 from .guards import check_site, require_manager, site_of
@@ -72,24 +73,57 @@ def services_by_code(s: Session, site_id: int, codes: list[str]) -> dict[str, Se
     return found
 
 
+def _distinct(codes: list[str]) -> None:
+    if len(set(codes)) != len(codes):
+        raise Invalid("duplicate_service", field="services")
+
+
+def replace_counter_services(s: Session, counter: Counter, services: list[tuple[str, float]]) -> None:
+    """The services a counter calls, with their weights, replaced as a whole (codes of its site)."""
+    codes = [c for c, _w in services]
+    _distinct(codes)
+    found = services_by_code(s, counter.site_id, codes)
+    counter.service_links.clear()
+    s.flush()  # the old links go before the new ones reuse their keys
+    for code, weight in services:
+        counter.service_links.append(CounterService(service_id=found[code].id, weight=weight))
+
+
+def replace_user_services(s: Session, user_id: int, site_id: int, codes: list[str]) -> None:
+    """The services an account may serve, replaced as a whole (none: every service)."""
+    _distinct(codes)
+    found = services_by_code(s, site_id, codes)
+    s.execute(delete(UserService).where(UserService.user_id == user_id))
+    for code in codes:
+        s.add(UserService(user_id=user_id, service_id=found[code].id))
+
+
 def set_counter_services(
     ctx: Context, actor: Actor, counter_id: int, services: list[tuple[str, float]]
 ) -> dict[str, Any]:
-    """Managers choose the services a counter calls, with a routing weight each."""
+    """Managers choose the services a counter calls, with a routing weight each (audited)."""
     require_manager(actor)
-    codes = [c for c, _w in services]
-    if len(set(codes)) != len(codes):
-        raise Invalid("duplicate_service")
+    _distinct([c for c, _w in services])
 
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
         counter = counter_for(s, actor, counter_id, lock=True)
-        found = services_by_code(s, counter.site_id, codes)
-        counter.service_links.clear()
-        s.flush()
-        for code, weight in services:
-            counter.service_links.append(CounterService(service_id=found[code].id, weight=weight))
+        before = [(link.service.code, link.weight) for link in counter.service_links]
+        replace_counter_services(s, counter, services)
         s.flush()
         s.refresh(counter)
+        after = [(link.service.code, link.weight) for link in counter.service_links]
+        record_change(
+            s,
+            events,
+            actor,
+            ctx.clock(),
+            "counter.services",
+            counter.site_id,
+            str(counter.number),
+            {"services": before},
+            {"services": after},
+            "counters",
+        )
         events.append(counter_event(counter))
         return counter_json(s, counter)
 
@@ -97,10 +131,9 @@ def set_counter_services(
 
 
 def set_user_services(ctx: Context, actor: Actor, user_id: int, codes: list[str]) -> dict[str, Any]:
-    """Managers choose the services an agent or expert may serve (none listed: every service)."""
+    """Managers choose the services an agent or expert may serve (none listed: every service; audited)."""
     require_manager(actor)
-    if len(set(codes)) != len(codes):
-        raise Invalid("duplicate_service")
+    _distinct(codes)
 
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
         user = s.get(User, user_id)
@@ -110,11 +143,20 @@ def set_user_services(ctx: Context, actor: Actor, user_id: int, codes: list[str]
         if site_id is None:
             raise Invalid("user_without_site")
         check_site(actor, site_id)
-        found = services_by_code(s, site_id, codes)
-        s.execute(delete(UserService).where(UserService.user_id == user.id))
-        for code in codes:
-            s.add(UserService(user_id=user.id, service_id=found[code].id))
+        before = services_of_users(s, [user.id])[user.id]
+        replace_user_services(s, user.id, site_id, codes)
         s.flush()
+        record_change(
+            s,
+            events,
+            actor,
+            ctx.clock(),
+            "user.services",
+            site_id,
+            user.username,
+            {"services": before},
+            {"services": codes},
+        )
         return {
             "id": user.id,
             "name": user.display_name,

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, session
 
+from ..core.errors import Invalid
 from ..services import first_run, people
 from ..services.first_run import FirstRun
 from .auth import ctx, public
@@ -30,13 +31,15 @@ def choose_password(code: str) -> Any:
         password, again = request.form.get("password", "")[:256], request.form.get("again", "")[:256]
         if not form_token_ok():
             error, status = "csrf", 403
-        elif len(password) < 12:
-            error, status = "short", 422
         elif password != again:
             error, status = "different", 422
         else:
-            people.set_password(ctx(), code[:64], password)
-            return render_template("password.html", invalid=False, done=True, username=username)
+            try:
+                people.set_password(ctx(), code[:64], password)
+            except Invalid:  # too short: the rule is the service's
+                error, status = "short", 422
+            else:
+                return render_template("password.html", invalid=False, done=True, username=username)
         return render_template(
             "password.html", invalid=False, username=username, csrf=csrf_token(), error=error
         ), status

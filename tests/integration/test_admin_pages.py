@@ -83,7 +83,7 @@ def test_a_new_account_gets_a_one_time_link_and_never_a_password(client, ctx, wo
     path = link.group(1)
     form = client.get(path)
     assert form.status_code == 200 and "l.petit" in form.get_data(as_text=True)
-    other = ctx  # the link works without being signed in: a fresh client
+    # The link works without being signed in: a fresh client.
     fresh = client.application.test_client()
     token = _csrf(fresh.get(path).get_data(as_text=True))
     short = fresh.post(path, data={"csrf": token, "password": "court", "again": "court"})
@@ -91,7 +91,7 @@ def test_a_new_account_gets_a_one_time_link_and_never_a_password(client, ctx, wo
     done = fresh.post(path, data={"csrf": token, "password": "un long secret", "again": "un long secret"})
     assert done.status_code == 200 and "Mot de passe enregistré" in done.get_data(as_text=True)
     assert fresh.get(path).status_code == 404  # once only
-    with other.db.session() as s:
+    with ctx.db.session() as s:
         assert s.scalar(select(User.id).where(User.username == "l.petit"))
 
 

@@ -314,3 +314,19 @@ def test_a_device_made_by_a_manager_enrols_once_and_stops_at_once_when_revoked(c
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {enrolled.token}"}).status_code == 401
     refused = client.post(f"/api/v1/devices/{body['id']}/enrolment", headers=world.auth("manager"))
     assert refused.status_code == 409 and refused.get_json()["error"] == "device_revoked"
+
+
+def test_the_older_settings_endpoints_are_audited_too(client, world) -> None:
+    manager = world.auth("manager")
+    client.put("/api/v1/sites/test/display-message", json={"message": "Fermé à 16 h"}, headers=manager)
+    client.put(
+        f"/api/v1/counters/{world.counters[2]}/services",
+        json={"services": [{"code": "CAF"}]},
+        headers=manager,
+    )
+    client.put(
+        f"/api/v1/users/{world.user_ids['agent']}/services", json={"services": ["CPAM"]}, headers=manager
+    )
+    log = client.get("/api/v1/audit", headers=manager).get_json()["entries"]
+    assert [e["kind"] for e in log] == ["user.services", "counter.services", "site.display_message"]
+    assert log[0]["after"] == {"services": ["CPAM"]} and log[2]["after"] == {"message": "Fermé à 16 h"}
