@@ -57,14 +57,18 @@
   /* ---------- the API ---------- */
   function api(method, path, body) {
     var write = method !== "GET";
+    // A write counts when it leaves and again once its answer is read (the caller applies it in the
+    // same turn): a reload that saw either count change may hold data from before it (doRefresh).
+    if (write) state.writes += 1;
     // A request never hangs the page: after FETCH_TIMEOUT_MS it fails like a network error.
-    return G.request(method, "/api/v1" + path, body, {
+    var sent = G.request(method, "/api/v1" + path, body, {
       csrf: data.csrf, timeoutMs: FETCH_TIMEOUT_MS, fallback: T.error_generic, network: T.error_network,
       // the session ended: sign in again, then come back
-      onUnauthorized: function () { window.location.assign(data.login_url); },
-      // A write was answered: any reload still under way may hold data from before it (doRefresh).
-      after: function () { if (write) state.writes += 1; }
+      onUnauthorized: function () { window.location.assign(data.login_url); }
     });
+    if (!write) return sent;
+    return sent.then(function (answer) { state.writes += 1; return answer; },
+      function (e) { state.writes += 1; throw e; });
   }
 
   /* ---------- loading ---------- */

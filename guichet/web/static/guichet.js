@@ -68,7 +68,7 @@
   }
   ApiError.prototype.toString = function () { return this.code + ": " + this.message; };
 
-  // request("POST", "/api/v1/...", body, {csrf, timeoutMs, fallback, network, onUnauthorized, after})
+  // request("POST", "/api/v1/...", body, {csrf, timeoutMs, fallback, network, onUnauthorized})
   // resolves with the JSON (null for 204), rejects with an ApiError carrying the API's code and French
   // message; a network failure or a timeout is ApiError(0, "network", opts.network).
   function request(method, path, body, opts) {
@@ -86,7 +86,7 @@
       init.signal = controller.signal;
       timer = setTimeout(function () { controller.abort(); }, opts.timeoutMs);
     }
-    function done() { clearTimeout(timer); if (opts.after) opts.after(); }
+    function done() { clearTimeout(timer); }
     return fetch(path, init).then(function (resp) {
       done();
       if (resp.status === 401 && opts.onUnauthorized) opts.onUnauthorized();
