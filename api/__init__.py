@@ -5,7 +5,18 @@ in guichet.services, so this door obeys exactly what the pages obey. Described a
 """
 
 # Importing the modules registers their routes on bp.
-from . import booking, cases, counters, management, queue, setup, system  # noqa: F401
+from . import (  # noqa: F401
+    booking,
+    booking_setup,
+    cases,
+    counters,
+    expert_setup,
+    management,
+    queue,
+    setup,
+    site_setup,
+    system,
+)
 from .blueprint import bp
 
 __all__ = ["bp"]

@@ -351,6 +351,10 @@ OPERATIONS: tuple[Op, ...] = (
         (400, 404),
         query=q.AuditQuery,
     ),
+    # [site] operations of this area go below this line
+    # [devices] operations of this area go below this line
+    # [booking-places] operations of this area go below this line
+    # [booking-experts] operations of this area go below this line
     # cases
     Op(
         "post",

@@ -604,3 +604,15 @@ class EnrolmentLink(BaseModel):
 
 class NewDevice(Device):
     enrolment: EnrolmentLink
+
+
+# --- [site] response models of this area go below this line ----------------------------------
+
+
+# --- [devices] response models of this area go below this line ----------------------------------
+
+
+# --- [booking-places] response models of this area go below this line ----------------------------------
+
+
+# --- [booking-experts] response models of this area go below this line ----------------------------------

@@ -107,6 +107,10 @@ def messages() -> dict[str, str]:
         "invalid_json": _("Le corps de la requête doit être un objet JSON."),
         "validation": _("Données invalides."),
         # setting a site up
+        # [site] messages of this area go below this line
+        # [devices] messages of this area go below this line
+        # [booking-places] messages of this area go below this line
+        # [booking-experts] messages of this area go below this line
         "service_code_taken": _("Le code « %(service)s » est déjà celui d'un autre service du site."),
         "prefix_taken": _("La lettre « %(prefix)s » est déjà celle du service %(service)s."),
         "prefix_used_today": _(

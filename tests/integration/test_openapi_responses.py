@@ -271,6 +271,11 @@ def test_real_answers_match_the_documented_schemas(
     feed = api("get", "/experts/me/calendar", "expert")["url"]
     assert client.get(feed.split("guichet.test", 1)[1]).status_code == 200
 
+    # [site] calls of this area go below this line
+    # [devices] calls of this area go below this line
+    # [booking-places] calls of this area go below this line
+    # [booking-experts] calls of this area go below this line
+
     problems = [p for a in answers for p in _problems(a, strict_components)]
     assert not problems, "\n".join(problems)
     # Every operation of the document was seen succeeding, so none escapes the check.

@@ -1,0 +1,3 @@
+"""(being written)"""
+
+from .views import bp  # noqa: F401
