@@ -253,6 +253,46 @@ def site_hours(site_slug: str, specs: tuple[str, ...], clear: bool) -> None:
 
 
 @main.group()
+def config() -> None:
+    """A site's set-up as a JSON file, to copy it to another site or installation."""
+
+
+@config.command("export")
+@click.argument("site_slug")
+def config_export(site_slug: str) -> None:
+    """Print the site's set-up (settings, hours, services, counters, booking) as JSON."""
+    import json
+
+    from .services.site_config import export_site
+
+    _app, ctx = _context()
+    with _reported():
+        data = export_site(ctx, site_slug)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
+
+
+@config.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--site", "site_slug", help="Import into this site instead of the file's")
+@click.option("--apply", is_flag=True, help="Save the changes (without it: a dry run that saves nothing)")
+def config_import(file, site_slug: str | None, apply: bool) -> None:  # type: ignore[no-untyped-def]
+    """Show what the file changes, and with --apply save it all in one transaction."""
+    import json
+
+    from .services.site_config import import_site
+
+    try:
+        data = json.load(file)
+    except ValueError as exc:
+        raise click.ClickException(f"not a JSON file: {exc}") from exc
+    _app, ctx = _context()
+    with _reported():
+        report = import_site(ctx, data, slug=site_slug, apply=apply)
+    for line in report.lines():
+        click.echo(line)
+
+
+@main.group()
 def printer() -> None:
     """The ticket printer named by GUICHET_PRINTER_URL."""
 

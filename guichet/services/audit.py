@@ -39,7 +39,7 @@ def _clean(value: Any) -> Any:
 
 
 def _actor_name(s: Session, actor: Actor | None) -> tuple[str, int | None, str]:
-    if actor is None:
+    if actor is None or actor.kind == "system":
         return "system", None, ""
     if actor.is_user:
         user = s.get(User, actor.id)

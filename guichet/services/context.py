@@ -72,3 +72,22 @@ class Context:
         if holder and holder[0]:
             self.publish(holder[0])
         return result
+
+    def within(self, session: Session, outbox: list[Event]) -> Context:
+        """The same context, its use cases running inside an open transaction: several use cases
+        then commit (or roll back) together, as a configuration import does."""
+        return _Joined(self.db, self.settings, self.publish, self.clock, session=session, outbox=outbox)
+
+
+@dataclass
+class _Joined(Context):
+    session: Session | None = None
+    outbox: list[Event] = field(default_factory=list)
+
+    def transact(self, work: Callable[[Session, list[Event]], T]) -> T:
+        assert self.session is not None
+        return work(self.session, self.outbox)
+
+
+# The command line acts as an administrator of every site; the audit log names it "system".
+SYSTEM = Actor(kind="system", id=0, role="admin", site_id=None)

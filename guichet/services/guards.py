@@ -21,7 +21,8 @@ def is_staff(actor: Actor | None) -> bool:
 
 
 def is_manager(actor: Actor | None) -> bool:
-    return actor is not None and actor.is_user and actor.role in MANAGERS
+    # The command line (SYSTEM) manages like an administrator; devices never do.
+    return actor is not None and actor.kind in ("user", "system") and actor.role in MANAGERS
 
 
 def require_staff(actor: Actor) -> None:

@@ -107,6 +107,11 @@ def messages() -> dict[str, str]:
         "invalid_json": _("Le corps de la requête doit être un objet JSON."),
         "validation": _("Données invalides."),
         # setting a site up
+        "config_format": _("Ce fichier n'est pas une configuration de site Guichet (format %(expected)s)."),
+        "config_section": _(
+            "La partie « %(section)s » du fichier est mal formée (chaque élément a un « %(key)s »)."
+        ),
+        "config_item": _("%(item)s : champ « %(field)s » refusé (%(reason)s)."),
         # [site] messages of this area go below this line
         # [devices] messages of this area go below this line
         # [booking-places] messages of this area go below this line
