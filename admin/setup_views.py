@@ -11,7 +11,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from guichet.core.roles import MANAGERS, ROLES
 from guichet.services import audit, catalogue, counter_setup, device_setup, people, sites
@@ -278,6 +280,72 @@ def devices_page() -> Any:
         values=values,
         errors=errors,
         link=link,
+    )
+
+
+KIOSK_FORM = {"name": "text", "printer_url": "text"}
+DISPLAY_FORM = {
+    "name": "text",
+    "services": "codes",
+    "counters": "codes",
+    "languages": "codes",
+    "max_calls": "int",
+}
+PRINTER_STATES = {"ok": _l("Prête"), "error": _l("En erreur"), "unknown": _l("Inconnu (jamais vérifiée)")}
+
+
+@bp.route("/admin/devices/<int:device_id>", methods=["GET", "POST"])
+@sign_in_first
+@requires(*MANAGERS)
+def device_form(device_id: int) -> Any:
+    slug, choices = _site()
+    device = device_setup.get_device(ctx(), actor(), device_id)
+    if device["site"] != slug:
+        return redirect(url_for("admin.device_form", device_id=device_id, site=device["site"]))
+    values: dict[str, Any] = {**device, **(device["display"] or {})}
+    errors: dict[str, str] = {}
+    printed: dict[str, Any] | None = None
+    if request.method == "POST" and request.form.get("action") == "test-print":
+        printed = device_setup.test_print(
+            ctx(),
+            current_app.extensions["guichet_spooler"],
+            actor(),
+            device_id,
+            title=_("Test d'impression"),
+            privacy=_("Ce ticket ne contient aucune donnée personnelle."),
+        )
+        device = device_setup.get_device(ctx(), actor(), device_id)
+        values = {**device, **(device["display"] or {})}
+    elif request.method == "POST":
+        data = read_form(KIOSK_FORM if device["kind"] == "kiosk" else DISPLAY_FORM)
+        if "printer_url" in data:
+            data["printer_url"] = data["printer_url"].strip() or None
+        _saved, errors = submit(
+            device_setup.DevicePatch,
+            data,
+            lambda body: device_setup.update_device(ctx(), actor(), device_id, body),
+        )
+        if not errors:
+            return redirect(url_for("admin.devices_page", site=slug, saved=data["name"]))
+        values = {**values, **data}
+    zone = ZoneInfo(sites.timezone_of(ctx(), actor(), slug) or "Europe/Paris")
+    checked = device["printer_checked_at"]
+    return _page(
+        "admin/device_form.html",
+        slug,
+        choices,
+        device=device,
+        values=values,
+        errors=errors,
+        printed=printed,
+        printer_state=PRINTER_STATES.get(device["printer_state"], device["printer_state"]),
+        checked_local=datetime.fromisoformat(checked).astimezone(zone).strftime("%d/%m/%Y %H:%M")
+        if checked
+        else None,
+        default_printer=ctx().settings.printer_url,
+        services=catalogue.list_services(ctx(), actor(), slug) if device["kind"] == "display" else [],
+        counters=counter_setup.list_counters(ctx(), actor(), slug) if device["kind"] == "display" else [],
+        languages=LANGUAGES,
     )
 
 

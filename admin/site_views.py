@@ -1,3 +1,312 @@
-"""(being written)"""
+"""Managers set their site itself up from the browser: its settings (/admin/site), its weekly hours,
+services' own hours, dated exceptions and the year's public holidays (/admin/hours); admins create
+sites (/admin/sites/new).
 
-from .views import bp  # noqa: F401
+Server-rendered forms that work without JavaScript: each POST reads the form into the input the REST
+API takes, calls one service (site_setup, hours), and redirects when saved or shows the form again,
+answered 422, with a French message next to each refused field (nothing saved).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from pydantic import BaseModel, ValidationError
+
+from guichet.core.roles import ADMIN, MANAGERS
+from guichet.services import catalogue, hours, site_setup, sites
+from guichet.web.auth import SLUG, actor, ctx, requires, sign_in_first
+from guichet.web.csrf import csrf_token
+from guichet.web.forms import field_errors, read_form, submit
+from guichet.web.messages import messages
+
+from .views import bp
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+RANGES_A_DAY = 3
+OUTCOME_ROWS_FREE = 2
+SITE_FORM = {
+    "name": "text",
+    "address": "text",
+    "timezone": "text",
+    "holiday_subdivision": "text",
+    "priority_reasons": "codes",
+    "priority_cap": "int",
+    "min_recalls_before_no_show": "int",
+    "appointment_early_min": "int",
+    "display_message": "text",
+}
+NEW_SITE_FORM = {
+    "slug": "text",
+    "name": "text",
+    "address": "text",
+    "timezone": "text",
+    "holiday_subdivision": "text",
+}
+
+
+def _site() -> tuple[str, list[tuple[str, str]]]:
+    """The site the page sets up (a manager's own; an admin picks with ?site=) and the choices.
+    (The same as admin/setup_views' private helper; the lead may make one public.)"""
+    choices = sites.managed_sites(ctx(), actor())
+    if not choices:
+        abort(404)
+    asked = request.args.get("site", "")
+    slugs = [slug for slug, _name in choices]
+    return (asked if SLUG.match(asked) and asked in slugs else slugs[0]), choices
+
+
+def _page(template: str, slug: str, choices: list[tuple[str, str]], **values: Any) -> Any:
+    html = render_template(
+        template, site=slug, sites=choices, csrf=csrf_token(), staff_role=actor().role, **values
+    )
+    return html, 422 if values.get("errors") else 200
+
+
+def _worded(exc: ValidationError) -> dict[str, str]:
+    """The French errors by field; this area's own rules (unknown zone, overlapping ranges...) carry
+    their code as the error type, worded by guichet.web.messages."""
+    out = field_errors(exc)
+    words = messages()
+    for e in exc.errors(include_url=False, include_input=False):
+        if e["type"] in words:
+            name = str(e["loc"][0]) if e["loc"] else "form"
+            try:
+                out[name] = words[e["type"]] % dict(e.get("ctx") or {})
+            except (KeyError, TypeError, ValueError):
+                out[name] = words[e["type"]]
+    return out
+
+
+def _submit(
+    model: type[M], data: dict[str, Any], action: Callable[[M], T]
+) -> tuple[T | None, dict[str, str]]:
+    """forms.submit, with this area's own model rules (unknown zone, overlapping ranges) worded too."""
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        return None, _worded(exc)
+    return submit(model, data, action)
+
+
+def _subdivisions() -> list[tuple[str, str]]:
+    aliases = {code: name for name, code in site_setup.France.subdivisions_aliases.items()}
+    return [("", _("France métropolitaine (sans zone particulière)"))] + [
+        (code, f"{code} — {aliases[code]}" if code in aliases else code) for code in site_setup.SUBDIVISIONS
+    ]
+
+
+def _priority_labels() -> dict[str, str]:
+    return {
+        "cmi": _("Carte mobilité inclusion « priorité » ou « invalidité » (et son accompagnant)"),
+        "pregnancy": _("Femme enceinte"),
+        "elderly": _("Personne âgée de plus de 75 ans"),
+        "child": _("Personne accompagnée d'un enfant de moins de 3 ans"),
+    }
+
+
+def _outcome_names() -> dict[str, str]:
+    return {
+        "resolved": _("Résolu"),
+        "redirected": _("Orienté vers un partenaire"),
+        "escalated": _("Transmis au niveau 2"),
+        "incomplete": _("Dossier incomplet"),
+    }
+
+
+def _read_site_form() -> dict[str, Any]:
+    data = read_form(SITE_FORM)
+    data["holiday_subdivision"] = data["holiday_subdivision"] or None
+    data["worked_holidays"] = [
+        line.strip() for line in request.form.get("worked_holidays", "").splitlines() if line.strip()
+    ]
+    outcomes, labels = [], {}
+    for i in range(len(request.form.getlist("outcome"))):
+        code = request.form.getlist("outcome")[i].strip()
+        label = (request.form.getlist("outcome_label")[i : i + 1] or [""])[0].strip()
+        if code:
+            outcomes.append(code)
+            if label:
+                labels[code] = label
+    data["outcomes"], data["outcome_labels"] = outcomes, labels
+    return data
+
+
+# --- the site's settings ----------------------------------------------------------------------------
+
+
+@bp.route("/admin/site", methods=["GET", "POST"])
+@sign_in_first
+@requires(*MANAGERS)
+def site_page() -> Any:
+    slug, choices = _site()
+    values = site_setup.get_settings(ctx(), actor(), slug)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        data = _read_site_form()
+        saved, errors = _submit(
+            site_setup.SitePatch, data, lambda body: site_setup.update_site(ctx(), actor(), slug, body)
+        )
+        if not errors:
+            return redirect(url_for("admin.site_page", site=slug, saved="1"))
+        values = {**values, **data}
+    labels = values.get("outcome_labels") or {}
+    rows = [(code, labels.get(code, "")) for code in values.get("outcomes") or []]
+    rows += [("", "")] * OUTCOME_ROWS_FREE
+    return _page(
+        "admin/site.html",
+        slug,
+        choices,
+        values=values,
+        errors=errors,
+        subdivisions=_subdivisions(),
+        priority_labels=_priority_labels(),
+        outcome_rows=rows,
+        outcome_names=_outcome_names(),
+        is_admin=actor().role == ADMIN,
+    )
+
+
+@bp.route("/admin/sites/new", methods=["GET", "POST"])
+@sign_in_first
+@requires(ADMIN)
+def new_site_page() -> Any:
+    slug, choices = _site()
+    values: dict[str, Any] = {"timezone": "Europe/Paris"}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        data = read_form(NEW_SITE_FORM)
+        data["holiday_subdivision"] = data["holiday_subdivision"] or None
+        saved, errors = _submit(
+            site_setup.SiteIn, data, lambda body: site_setup.create_site(ctx(), actor(), body)
+        )
+        if saved is not None:
+            return redirect(url_for("admin.site_page", site=saved["slug"], saved="1"))
+        values = data
+    return _page(
+        "admin/site_new.html", slug, choices, values=values, errors=errors, subdivisions=_subdivisions()
+    )
+
+
+# --- hours, exceptions and holidays -----------------------------------------------------------------
+
+
+def _weekdays() -> list[str]:
+    return [_("Lundi"), _("Mardi"), _("Mercredi"), _("Jeudi"), _("Vendredi"), _("Samedi"), _("Dimanche")]
+
+
+def _grid(weekly: list[dict[str, Any]]) -> dict[str, str]:
+    """Form values of the weekly grid: opens.<weekday>.<n>, closes.<weekday>.<n>."""
+    values: dict[str, str] = {}
+    count: dict[int, int] = {}
+    for r in weekly:
+        n = count.get(r["weekday"], 0)
+        count[r["weekday"]] = n + 1
+        values[f"opens.{r['weekday']}.{n}"] = r["opens"]
+        values[f"closes.{r['weekday']}.{n}"] = r["closes"]
+    return values
+
+
+def _save_grid(slug: str, service: str | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Read the grid, refuse each bad row next to it, then save the week as a whole."""
+    grid: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    rows: list[dict[str, Any]] = []
+    for day in range(7):
+        for n in range(RANGES_A_DAY):
+            opens = request.form.get(f"opens.{day}.{n}", "").strip()[:8]
+            closes = request.form.get(f"closes.{day}.{n}", "").strip()[:8]
+            grid[f"opens.{day}.{n}"], grid[f"closes.{day}.{n}"] = opens, closes
+            if not opens and not closes:
+                continue
+            if not (opens and closes):
+                errors[f"opens.{day}.{n}"] = messages()["closure_hours_incomplete"]
+                continue
+            row = {"weekday": day, "opens": opens, "closes": closes}
+            try:
+                hours.RangeIn.model_validate(row)
+            except ValidationError as exc:
+                errors[f"opens.{day}.{n}"] = next(iter(_worded(exc).values()))
+                continue
+            rows.append(row)
+    if errors:
+        return grid, errors
+    try:
+        body = hours.WeeklyIn.model_validate({"weekly": rows})
+    except ValidationError as exc:
+        for e in exc.errors(include_url=False, include_input=False):
+            day = (e.get("ctx") or {}).get("weekday", 0)
+            errors[f"opens.{day}.0"] = messages().get(e["type"], _("Valeur invalide."))
+        return grid, errors
+    hours.set_hours(ctx(), actor(), slug, body, service)
+    return grid, {}
+
+
+def _closure_form() -> dict[str, Any]:
+    data = read_form({"day": "text", "opens": "text", "closes": "text", "label": "text"})
+    for name in ("opens", "closes"):
+        data[name] = data[name] or None
+    return data
+
+
+@bp.route("/admin/hours", methods=["GET", "POST"])
+@sign_in_first
+@requires(*MANAGERS)
+def hours_page() -> Any:
+    slug, choices = _site()
+    services = catalogue.list_services(ctx(), actor(), slug)
+    asked = request.args.get("service", "")[:32]
+    service = asked if asked in {sv["code"] for sv in services} else None
+    grid_errors: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    grid: dict[str, str] | None = None
+    closure: dict[str, Any] = {}
+    action = request.form.get("action", "")
+    if request.method == "POST" and action == "weekly":
+        grid, grid_errors = _save_grid(slug, service)
+        if not grid_errors:
+            return redirect(url_for("admin.hours_page", site=slug, service=service or None, saved="weekly"))
+    elif request.method == "POST" and action == "delete":
+        raw = request.form.get("closure", "")
+        if not raw.isdigit() or len(raw) > 12:
+            abort(400)
+        hours.delete_closure(ctx(), actor(), slug, int(raw))
+        return redirect(url_for("admin.hours_page", site=slug, service=service or None, saved="deleted"))
+    elif request.method == "POST" and action == "closure":
+        closure = _closure_form()
+        saved, errors = _submit(
+            hours.ClosureIn, closure, lambda body: hours.add_closure(ctx(), actor(), slug, body)
+        )
+        if not errors:
+            return redirect(url_for("admin.hours_page", site=slug, service=service or None, saved="closure"))
+    elif request.method == "POST":
+        abort(400)
+    if grid is None:
+        grid = _grid(hours.get_hours(ctx(), actor(), slug, service)["weekly"])
+    closures = hours.list_closures(ctx(), actor(), slug)
+    for c in closures:
+        c["local"] = date.fromisoformat(c["day"]).strftime("%d/%m/%Y")
+    holidays = site_setup.upcoming_holidays(ctx(), actor(), slug)
+    for h in holidays:
+        h["local"] = date.fromisoformat(h["day"]).strftime("%d/%m/%Y")
+    return _page(
+        "admin/hours.html",
+        slug,
+        choices,
+        services=services,
+        service=service,
+        grid=grid,
+        grid_errors=grid_errors,
+        ranges=RANGES_A_DAY,
+        weekdays=_weekdays(),
+        closures=closures,
+        closure=closure,
+        errors={**grid_errors, **errors},
+        closure_errors=errors,
+        holidays=holidays,
+    )

@@ -609,10 +609,205 @@ class NewDevice(Device):
 # --- [site] response models of this area go below this line ----------------------------------
 
 
+class SiteSettings(BaseModel):
+    """A site's fields and settings as they apply (the installation's defaults resolved)."""
+
+    slug: str
+    name: str
+    address: str
+    timezone: str
+    holiday_subdivision: str | None
+    worked_holidays: list[str]
+    priority_reasons: list[str] = Field(description="Offered at the kiosk; the legal CMI always first")
+    outcomes: list[str]
+    outcome_labels: dict[str, str]
+    priority_cap: int
+    min_recalls_before_no_show: int
+    appointment_early_min: int
+    display_message: str
+
+
+class WeeklyRange(BaseModel):
+    weekday: int = Field(description="0 = Monday")
+    opens: str = Field(description="HH:MM, local time")
+    closes: str = Field(description="HH:MM, local time")
+
+
+class WeeklyHours(BaseModel):
+    """Weekly opening ranges by weekday and time (empty: none set)."""
+
+    weekly: list[WeeklyRange]
+
+
+class Closure(BaseModel):
+    """A dated exception: closed all day (no hours) or these hours instead of the usual ones."""
+
+    id: int
+    day: str = Field(json_schema_extra={"format": "date"})
+    opens: str | None
+    closes: str | None
+    label: str
+
+
+class Closures(BaseModel):
+    closures: list[Closure]
+
+
 # --- [devices] response models of this area go below this line ----------------------------------
+
+
+class DisplayConfig(BaseModel):
+    """What a display shows: these services and counters only (empty: all), in these languages."""
+
+    services: list[str]
+    counters: list[int]
+    languages: list[Literal["fr", "en", "ar", "es", "pt"]]
+    max_calls: int = Field(ge=1, le=20)
+
+
+class DeviceDetail(Device):
+    """A device with its printer's last report and, for a display, its configuration."""
+
+    printer_detail: str
+    printer_checked_at: Iso | None
+    display: DisplayConfig | None
+
+
+class PrintCheck(BaseModel):
+    """How the test ticket went; the same state is kept on the kiosk for the printer alerts."""
+
+    state: Literal["ok", "error"]
+    detail: str
+
+
+class Partner(BaseModel):
+    """An operator whose démarches the sites handle (installation-wide)."""
+
+    code: str
+    name: str
+    services: int = Field(description="Services (of every site) that name it")
+
+
+class Partners(BaseModel):
+    partners: list[Partner]
+
+
+class Category(BaseModel):
+    """A group of services on the kiosk's first screen."""
+
+    code: str
+    label: str = Field(description="French label")
+    labels: dict[str, str] = Field(description="Label in the other interface languages")
+    sort: int
+
+
+class Categories(BaseModel):
+    categories: list[Category]
 
 
 # --- [booking-places] response models of this area go below this line ----------------------------------
 
 
+class SetupPlace(BaseModel):
+    """A booking place as managers set it up."""
+
+    id: int
+    name: str
+    address: str
+    active: bool
+
+
+class SetupPlaces(BaseModel):
+    places: list[SetupPlace]
+
+
+class PlaceClosure(BaseModel):
+    """Whole local days a place is closed (first and last included)."""
+
+    id: int
+    place: int = Field(description="Place id")
+    first_day: str = Field(description="YYYY-MM-DD", json_schema_extra={"format": "date"})
+    last_day: str = Field(description="YYYY-MM-DD", json_schema_extra={"format": "date"})
+    label: str
+
+
+class PlaceClosures(BaseModel):
+    closures: list[PlaceClosure]
+
+
+class SetupMotif(Motif):
+    """A motif as managers set it up (the public fields and the set-up ones)."""
+
+    buffer_min: int
+    max_per_contact: int
+    active: bool
+
+
+class SetupMotifs(BaseModel):
+    motifs: list[SetupMotif]
+
+
 # --- [booking-experts] response models of this area go below this line ----------------------------------
+
+
+class AgendaExpert(BaseModel):
+    """An expert of the site and the services they serve (none listed: every service)."""
+
+    id: int
+    name: str
+    username: str
+    active: bool
+    services: list[str]
+
+
+class AgendaExperts(BaseModel):
+    experts: list[AgendaExpert]
+
+
+class OpeningRange(BaseModel):
+    """An expert receives at a place, weekly on one weekday between two local times, over a date span."""
+
+    id: int
+    expert_id: int
+    place: SlotPlace
+    weekday: int = Field(description="0 = Monday ... 6 = Sunday")
+    start_time: str = Field(examples=["09:00"], description="Local time at the site")
+    end_time: str = Field(examples=["12:00"])
+    valid_from: str = Field(description="YYYY-MM-DD")
+    valid_until: str | None = Field(description="YYYY-MM-DD; null: open-ended")
+    every_weeks: int
+    motifs: list[str] = Field(description="Motif codes; empty: every motif of the expert's services")
+
+
+class OpeningRanges(BaseModel):
+    ranges: list[OpeningRange]
+
+
+class ExpertAbsence(BaseModel):
+    """An absence of the expert (leave, training): no slot overlaps it."""
+
+    id: int
+    expert_id: int
+    starts_at: Iso = Field(description="ISO 8601 with the site's offset")
+    ends_at: Iso
+    label: str
+
+
+class ExpertAbsences(BaseModel):
+    absences: list[ExpertAbsence]
+
+
+class PreviewMotif(BaseModel):
+    motif: Motif
+    duration_min: int
+    slots: list[Slot]
+
+
+class AgendaPreview(BaseModel):
+    """The free slots the expert's ranges give, per motif (the public search's slots, for this expert)."""
+
+    expert: AgendaExpert
+    timezone: str
+    from_: str = Field(alias="from", description="First day, YYYY-MM-DD")
+    to: str
+    motifs: list[PreviewMotif]

@@ -1,7 +1,9 @@
-"""Setting a site up from scripts: its services, counters and accounts, and the audit log.
+"""Setting a site up from scripts: its services, counters, accounts, devices, partners and categories,
+and the audit log.
 
 Managers (their own site) and admins (every site) only; each route parses, calls one service of
-guichet/services (catalogue, counter_setup, people, audit), and formats. The admin pages call the same.
+guichet/services (catalogue, counter_setup, people, device_setup, partners, categories, audit), and
+formats. The admin pages call the same.
 """
 
 from __future__ import annotations
@@ -9,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
+from flask_babel import gettext as _
 
 from guichet.core.errors import Invalid
 from guichet.core.roles import MANAGERS
-from guichet.services import audit, catalogue, counter_setup, device_setup, people
+from guichet.services import audit, catalogue, categories, counter_setup, device_setup, partners, people
 from guichet.web.auth import actor, ctx, requires
 from guichet.web.bodies import parse
 
@@ -116,6 +119,81 @@ def device_enrolment(device_id: int) -> Any:
 @requires(*MANAGERS)
 def revoke_device(device_id: int) -> Any:
     return jsonify(device_setup.revoke_device(ctx(), actor(), device_id))
+
+
+@bp.patch("/devices/<int:device_id>")
+@requires(*MANAGERS)
+def update_device(device_id: int) -> Any:
+    return jsonify(device_setup.update_device(ctx(), actor(), device_id, parse(device_setup.DevicePatch)))
+
+
+@bp.post("/devices/<int:device_id>/test-print")
+@requires(*MANAGERS)
+def test_print(device_id: int) -> Any:
+    result = device_setup.test_print(
+        ctx(),
+        current_app.extensions["guichet_spooler"],
+        actor(),
+        device_id,
+        title=_("Test d'impression"),
+        privacy=_("Ce ticket ne contient aucune donnée personnelle."),
+    )
+    return jsonify(result)
+
+
+# --- partners (installation-wide) and categories (per site) ----------------------------------------
+
+
+@bp.get("/partners")
+@requires(*MANAGERS)
+def list_partners() -> Any:
+    return jsonify({"partners": partners.list_partners(ctx(), actor())})
+
+
+@bp.post("/partners")
+@requires(*MANAGERS)
+def create_partner() -> Any:
+    return jsonify(partners.create_partner(ctx(), actor(), parse(partners.PartnerIn))), 201
+
+
+@bp.patch("/partners/<partner_code>")
+@requires(*MANAGERS)
+def update_partner(partner_code: str) -> Any:
+    body = parse(partners.PartnerPatch)
+    return jsonify(partners.update_partner(ctx(), actor(), partner_code[:32], body))
+
+
+@bp.delete("/partners/<partner_code>")
+@requires(*MANAGERS)
+def delete_partner(partner_code: str) -> Any:
+    partners.delete_partner(ctx(), actor(), partner_code[:32])
+    return Response(status=204)
+
+
+@bp.get("/sites/<slug>/categories")
+@requires(*MANAGERS)
+def list_categories(slug: str) -> Any:
+    return jsonify({"categories": categories.list_categories(ctx(), actor(), slug)})
+
+
+@bp.post("/sites/<slug>/categories")
+@requires(*MANAGERS)
+def create_category(slug: str) -> Any:
+    return jsonify(categories.create_category(ctx(), actor(), slug, parse(categories.CategoryIn))), 201
+
+
+@bp.patch("/sites/<slug>/categories/<category>")
+@requires(*MANAGERS)
+def update_category(slug: str, category: str) -> Any:
+    body = parse(categories.CategoryPatch)
+    return jsonify(categories.update_category(ctx(), actor(), slug, category[:64], body))
+
+
+@bp.delete("/sites/<slug>/categories/<category>")
+@requires(*MANAGERS)
+def delete_category(slug: str, category: str) -> Any:
+    categories.delete_category(ctx(), actor(), slug, category[:64])
+    return Response(status=204)
 
 
 # --- audit ------------------------------------------------------------------------------------------

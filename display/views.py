@@ -21,7 +21,6 @@ bp = Blueprint(
 )
 
 
-
 @bp.get("/display/<slug>")
 @requires(*DISPLAY_USERS)
 def page(slug: str) -> Any:
@@ -35,6 +34,8 @@ def page(slug: str) -> Any:
         "lang": "fr",
         "languages": languages,
         "max_calls": min(int(config.get("max_calls", 6)), 20),
+        # This screen's device: it reloads itself when its own configuration changes.
+        "device": a.id if a.kind == "device" else None,
         "highlight_s": 8,
     }
     return render_template("display/page.html", data=data, site_name=listing["site"]["name"])

@@ -11,7 +11,7 @@ from flask_socketio import SocketIO
 
 from .concurrency import gevent_patched
 from .db import Database
-from .realtime import COUNTER_NAMESPACE, DISPLAY_NAMESPACE, TRACK_NAMESPACE, Hub
+from .realtime import COUNTER_NAMESPACE, DISPLAY_NAMESPACE, KIOSK_NAMESPACE, TRACK_NAMESPACE, Hub
 from .services import display as display_service
 from .services.context import Context
 from .settings import Settings, load_settings
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     socketio.on_namespace(tracking.TrackNamespace(TRACK_NAMESPACE))
     socketio.on_namespace(display.DisplayNamespace(DISPLAY_NAMESPACE))
     socketio.on_namespace(counters.CounterNamespace(COUNTER_NAMESPACE))
+    socketio.on_namespace(kiosk.KioskNamespace(KIOSK_NAMESPACE))
 
     app.extensions["guichet_spooler"] = Spooler()
     # Per-address limits on public booking endpoints (shared through Redis when configured).

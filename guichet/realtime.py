@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 DISPLAY_NAMESPACE = "/display"
 COUNTER_NAMESPACE = "/counter"
 TRACK_NAMESPACE = "/track"
+KIOSK_NAMESPACE = "/kiosk"
+# The kiosk hears only that its site's set-up changed (kiosk/socket.py); queue news is not its business.
+KIOSK_EVENTS = frozenset({"settings_changed"})
 # Namespaces that hear about a site's queue.
 SITE_NAMESPACES = (DISPLAY_NAMESPACE, COUNTER_NAMESPACE)
 # Workstation news: counters, cases and the experts' appointments concern staff, never the
@@ -127,6 +130,8 @@ class Hub:
                 for ns in SITE_NAMESPACES:
                     if screens or ns != DISPLAY_NAMESPACE:
                         self.sio.emit(ev.name, payload, to=site_room(ev.site_id), namespace=ns)
+                if ev.name in KIOSK_EVENTS:
+                    self.sio.emit(ev.name, payload, to=site_room(ev.site_id), namespace=KIOSK_NAMESPACE)
                 if ev.tracking_token:
                     self.sio.emit(
                         ev.name, ev.payload, to=ticket_room(ev.tracking_token), namespace=TRACK_NAMESPACE

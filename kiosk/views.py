@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template, request
+from markupsafe import Markup
 from pydantic import Field
 
 from guichet.core.errors import NotFound
 from guichet.core.roles import KIOSK_USERS
+from guichet.services import categories as site_categories
 from guichet.services import checkin, printing, sites, tickets
 from guichet.web.auth import DEVICE_COOKIE, actor, ctx, requires
 from guichet.web.bodies import Body, parse
@@ -39,40 +42,67 @@ def spooler() -> Any:
     return current_app.extensions["guichet_spooler"]
 
 
+def _offer(slug: str, lang: str) -> dict[str, Any]:
+    """What the kiosk offers now (call inside in_language(lang)): the site and its services by category.
+
+    Deactivated services are left out: the kiosk offers them no more, as if they had never been.
+    """
+    state = sites.list_services(ctx(), slug, level=1, actor=actor())
+    site = state["site"]
+    # The site's categories in their order, labelled in the kiosk's language; a code the site does not
+    # manage keeps the kiosk's own words, and services without one go under "Autres", last.
+    managed = {c["code"]: c for c in site_categories.kiosk_categories(ctx(), site["id"])}
+    rank = {code: i for i, code in enumerate(managed)}
+    categories: dict[str, dict[str, Any]] = {}
+    for sv in sorted(
+        state["services"], key=lambda sv: rank.get(sv["category"], len(rank) + (not sv["category"]))
+    ):
+        code = sv["category"] or "autres"
+        known = managed.get(code)
+        cat = categories.setdefault(
+            code,
+            {
+                "code": code,
+                "label": (known["labels"].get(lang) or known["label"])
+                if known
+                else texts.category_label(code),
+                "icon": texts.ICONS.get(code, "other"),
+                "services": [],
+            },
+        )
+        cat["services"].append(
+            {
+                "code": sv["code"],
+                "label": sv["labels"].get(lang) or sv["label"],
+                "partner": sv["partner_name"],
+                "open": sv["open"],
+                "waiting": sv["waiting"],
+                "wait_text": texts.wait_text(sv["estimated_wait_s"]),
+                "closed_text": ""
+                if sv["open"]
+                else texts.next_opening_text(sv["next_opening"], site["timezone"]),
+            }
+        )
+    # The legal CMI first, then the site's own categories (the same list the service accepts).
+    priority = [{"code": r, "label": texts.priority_label(r)} for r in site["priority_reasons"]]
+    return {"site": site, "categories": list(categories.values()), "priority": priority}
+
+
+def _offer_screens(offer: dict[str, Any]) -> tuple[Markup, str]:
+    """The screens a change can alter (home, categories, priority) and a version to compare them by."""
+    html = render_template("kiosk/offer.html", **offer) if offer["site"]["open"] else ""
+    return Markup(html), hashlib.sha256(html.encode()).hexdigest()[:16]
+
+
 @bp.get("/kiosk/<slug>")
 @requires(*KIOSK_USERS)
 def page(slug: str):
     lang = language_or_french(request.args.get("lang"))
-    state = sites.list_services(ctx(), slug, include_inactive=True, level=1, actor=actor())
     settings = ctx().settings
-    site = state["site"]
     with in_language(lang):
-        categories: dict[str, dict[str, Any]] = {}
-        for sv in state["services"]:
-            cat = categories.setdefault(
-                sv["category"] or "autres",
-                {
-                    "code": sv["category"] or "autres",
-                    "label": texts.category_label(sv["category"] or "autres"),
-                    "icon": texts.ICONS.get(sv["category"], "other"),
-                    "services": [],
-                },
-            )
-            cat["services"].append(
-                {
-                    "code": sv["code"],
-                    "label": sv["labels"].get(lang) or sv["label"],
-                    "partner": sv["partner_name"],
-                    "open": sv["open"],
-                    "waiting": sv["waiting"],
-                    "wait_text": texts.wait_text(sv["estimated_wait_s"]),
-                    "closed_text": ""
-                    if sv["open"]
-                    else texts.next_opening_text(sv["next_opening"], site["timezone"]),
-                }
-            )
-        # The legal CMI first, then the site's own categories (the same list the service accepts).
-        priority = [{"code": r, "label": texts.priority_label(r)} for r in site["priority_reasons"]]
+        offer = _offer(slug, lang)
+        site = offer["site"]
+        screens, version = _offer_screens(offer)
         closed_text = "" if site["open"] else texts.next_opening_text(site["next_opening"], site["timezone"])
         cookie = request.cookies.get(DEVICE_COOKIE, "")
         return render_template(
@@ -81,13 +111,27 @@ def page(slug: str):
             rtl=lang in RTL,
             languages=LANGUAGES,
             site=site,
-            categories=list(categories.values()),
-            priority=priority,
+            offer_screens=screens,
+            offer_version=version,
             closed_text=closed_text,
             csrf=device_csrf_token(cookie) if cookie else "",
             idle_s=settings.kiosk_idle_s,
             server_time=ctx().clock().isoformat(),
         )
+
+
+@bp.get("/kiosk/<slug>/offer")
+@requires(*KIOSK_USERS)
+def offer(slug: str):
+    """The offer's screens again, for a kiosk told (or, offline from the socket, asking) that they changed."""
+    lang = language_or_french(request.args.get("lang"))
+    with in_language(lang):
+        current = _offer(slug, lang)
+        screens, version = _offer_screens(current)
+    site = current["site"]
+    return jsonify(
+        {"open": site["open"], "site_name": site["name"], "version": version, "html": str(screens)}
+    )
 
 
 def _ticket_response(slug: str, ticket: dict[str, Any], lang: str, extra: dict[str, Any]):

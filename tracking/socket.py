@@ -101,4 +101,3 @@ class TrackNamespace(Namespace):
         if status.get("status") == "waiting":
             self._follow_queue(token)
         emit("snapshot", status)
-

@@ -693,7 +693,15 @@
     socket.on("ticket_called", onCalled);
     socket.on("queue_changed", onQueueChanged);
     socket.on("message_changed", onMessageChanged);
-    socket.on("settings_changed", refreshSoon);  // a service, a counter or the hours changed: reload
+    socket.on("settings_changed", function (ev) {
+      // This screen's own configuration (services, counters, languages, calls shown) is read when the
+      // page is served: reload the page. Another screen's is not news here.
+      if (ev && ev.part === "display") {
+        if (data.device && ev.device === data.device) reloadWhenReachable();
+        return;
+      }
+      refreshSoon();  // a service, a counter or the hours changed: a new snapshot
+    });
     socket.on("disconnect", function (reason) {
       onDown();
       // The server closed us on purpose: Socket.IO will not come back by itself.

@@ -1,7 +1,7 @@
 """Domain errors: a machine-readable code plus parameters; the web layer words them.
 
-The class says how a door answers: `NotFound` 404, `Forbidden` 403, `Invalid` 400, any other
-`DomainError` (a rule refused the operation) 409.
+The class says how a door answers: `NotFound` 404, `Forbidden` 403, `Unprocessable` 422, `Invalid`
+400, any other `DomainError` (a rule refused the operation) 409.
 """
 
 from __future__ import annotations
@@ -40,3 +40,9 @@ class Invalid(DomainError):
     """The request is malformed or names something unusable (answered 400/422)."""
 
     code = "invalid"
+
+
+class Unprocessable(Invalid):
+    """Well-formed, but a field's value is refused here (not an expert, another site's place): 422."""
+
+    code = "unprocessable"

@@ -14,7 +14,7 @@ from .booking import (
     WaitlistRequest,
 )
 from .cases import CASE_STATUSES, Case, CaseService
-from .sites import Counter, CounterService, OpeningException, OpeningHours, Partner, Service, Site
+from .sites import Category, Counter, CounterService, OpeningException, OpeningHours, Partner, Service, Site
 from .staff import AccessToken, Device, EnrollmentCode, PasswordReset, User, UserService
 from .tickets import Ticket, TicketEvent, TicketSequence
 
@@ -38,6 +38,7 @@ __all__ = [
     "CASE_STATUSES",
     "Case",
     "CaseService",
+    "Category",
     "Counter",
     "CounterService",
     "Device",

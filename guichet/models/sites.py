@@ -71,6 +71,25 @@ class Partner(Base):
     name: Mapped[str] = mapped_column(String(200))
 
 
+class Category(Base):
+    """A group of services on the kiosk's first screen, with its label in each interface language."""
+
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("site_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    # What Service.category holds (services name their category by code, as before categories had rows).
+    code: Mapped[str] = mapped_column(String(64))
+    label_fr: Mapped[str] = mapped_column(String(200))
+    # Translations of the label keyed by language code: {"en": "...", "ar": "..."}.
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    sort: Mapped[int] = mapped_column(default=0)
+
+    def label(self, lang: str = "fr") -> str:
+        return (self.labels or {}).get(lang) or self.label_fr
+
+
 class Service(Base):
     __tablename__ = "services"
     __table_args__ = (

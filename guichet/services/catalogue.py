@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..core.errors import DomainError, NotFound
 from ..core.numbering import business_day
 from ..core.tickets import State
-from ..models import Motif, Partner, Service, Site, Ticket
+from ..models import Category, Motif, Partner, Service, Site, Ticket
 from .changes import record_change
 from .context import Actor, Context, Event
 from .guards import managed_site
@@ -29,7 +29,7 @@ class ServiceIn(Input):
         default_factory=dict, description="Label in the other interface languages"
     )
     partner: str | None = Field(None, max_length=32, description="Partner code (CAF, ANTS...)")
-    category: str = Field("", max_length=64, description="Group of services on the kiosk")
+    category: str = Field("", max_length=64, description="Code of one of the site's categories; empty: none")
     level: Literal[1, 2] = Field(1, description="1: reception; 2: expert, by appointment")
     daily_quota: int | None = Field(None, ge=1, le=10000, description="Tickets per day; none: no limit")
     target_wait_min: int = Field(15, ge=1, le=600, description="Target wait, minutes")
@@ -108,11 +108,17 @@ def _set(s: Session, site: Site, sv: Service, values: dict[str, Any], now: Any) 
         if code and partner is None:
             raise NotFound("partner_not_found", field="partner", partner=code)
         sv.partner = partner
+    if "category" in values and values["category"] != sv.category:
+        category = values["category"]
+        stmt = select(Category.id).where(Category.site_id == site.id, Category.code == category)
+        if category and s.scalar(stmt) is None:
+            raise NotFound("category_not_found", field="category", category=category)
+        sv.category = category
     if "label" in values:
         sv.label_fr = values["label"]
     if "labels" in values:
         sv.labels = {k: v for k, v in (values["labels"] or {}).items() if v}
-    for name in ("category", "level", "daily_quota", "target_wait_min", "sla_hours", "active"):
+    for name in ("level", "daily_quota", "target_wait_min", "sla_hours", "active"):
         if name in values:  # a null reaches here only for daily_quota (the PATCH model refuses others)
             setattr(sv, name, values[name])
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..models import (
     AccessToken,
+    Category,
     Counter,
     CounterService,
     OpeningHours,
@@ -36,6 +37,90 @@ PARTNERS = [
     ("POSTE", "La Poste"),
     ("JUSTICE", "Ministère de la Justice"),
     ("MAIRIE", "Mairie de Bourg-Lès-Demo"),
+]
+
+# The kiosk's groups of services, in their order: code, French label, {lang: label}.
+CATEGORIES = [
+    (
+        "papiers",
+        "Papiers d'identité, permis, carte grise",
+        {
+            "en": "Identity documents, driving licence, vehicle registration",
+            "ar": "وثائق الهوية، رخصة القيادة، البطاقة الرمادية للسيارة",
+            "es": "Documentos de identidad, permiso de conducir, documentos del vehículo",
+            "pt": "Documentos de identificação, carta de condução, certificado de matrícula",
+        },
+    ),
+    (
+        "famille",
+        "Famille, logement, allocations",
+        {
+            "en": "Family, housing, benefits",
+            "ar": "الأسرة، السكن، المساعدات الاجتماعية",
+            "es": "Familia, vivienda, ayudas sociales",
+            "pt": "Família, habitação, prestações sociais",
+        },
+    ),
+    (
+        "sante",
+        "Santé, assurance maladie",
+        {
+            "en": "Health, health insurance",
+            "ar": "الصحة، التأمين الصحي",
+            "es": "Salud, seguro de enfermedad",
+            "pt": "Saúde, seguro de saúde",
+        },
+    ),
+    (
+        "emploi-retraite",
+        "Emploi et retraite",
+        {
+            "en": "Work and retirement",
+            "ar": "العمل والتقاعد",
+            "es": "Empleo y jubilación",
+            "pt": "Emprego e reforma",
+        },
+    ),
+    (
+        "budget",
+        "Impôts et argent",
+        {
+            "en": "Taxes and money",
+            "ar": "الضرائب والمال",
+            "es": "Impuestos y dinero",
+            "pt": "Impostos e dinheiro",
+        },
+    ),
+    (
+        "courrier",
+        "Courrier et colis",
+        {
+            "en": "Post and parcels",
+            "ar": "البريد والطرود",
+            "es": "Correo y paquetes",
+            "pt": "Correio e encomendas",
+        },
+    ),
+    (
+        "justice",
+        "Justice et droits",
+        {
+            "en": "Justice and rights",
+            "ar": "العدالة والحقوق",
+            "es": "Justicia y derechos",
+            "pt": "Justiça e direitos",
+        },
+    ),
+    (
+        "mairie",
+        "Mairie : état civil, élections, école",
+        {
+            "en": "Town hall: civil records, elections, school",
+            "ar": "البلدية: الحالة المدنية، الانتخابات، المدرسة",
+            "es": "Ayuntamiento: registro civil, elecciones, escuela",
+            "pt": "Câmara municipal: registo civil, eleições, escola",
+        },
+    ),
 ]
 
 # code, prefix, partner, level, category, French label, {lang: label}, quota, target min, service s
@@ -337,6 +422,10 @@ def _load_reference(s: Session) -> Site:
             partners[code] = Partner(code=code, name=name)
             s.add(partners[code])
     s.flush()
+    categories = set(s.scalars(select(Category.code).where(Category.site_id == site.id)))
+    for sort, (code, label, labels) in enumerate(CATEGORIES, start=1):
+        if code not in categories:
+            s.add(Category(site_id=site.id, code=code, label_fr=label, labels=labels, sort=sort))
     services = {sv.code: sv for sv in s.scalars(select(Service).where(Service.site_id == site.id))}
     for i, (code, prefix, partner, level, cat, label, labels, quota, target, dur) in enumerate(SERVICES):
         if code not in services:

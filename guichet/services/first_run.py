@@ -7,40 +7,31 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core.errors import DomainError, Forbidden
 from ..core.roles import ADMIN
-from ..models import Site, User
+from ..models import User
 from ..settings import Settings
 from .accounts import hash_password
 from .changes import record_change
 from .context import Context, Event
 from .inputs import Input
+from .site_setup import SiteIn, Zone, new_site
 
 
 class FirstRun(Input):
     code: str = Field(min_length=1, max_length=40, description="The code printed by `guichet setup`")
     site_name: str = Field(min_length=1, max_length=200)
     site_slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="In the site's addresses")
-    timezone: str = Field("Europe/Paris", max_length=64)
+    timezone: Zone = "Europe/Paris"
     address: str = Field("", max_length=400)
     username: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$")
     display_name: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=12, max_length=256)
-
-    @field_validator("timezone")
-    @classmethod
-    def known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("unknown time zone") from exc
-        return value
 
 
 def setup_code(settings: Settings) -> str:
@@ -70,13 +61,16 @@ def run_setup(ctx: Context, data: FirstRun) -> int:
     def work(s: Session, events: list[Event]) -> int:
         if s.scalar(select(func.count()).select_from(User)):
             raise DomainError("setup_done")
-        if s.scalar(select(Site.id).where(Site.slug == data.site_slug)) is not None:
-            raise DomainError("site_slug_taken", field="site_slug")
         now = ctx.clock()
-        site = Site(slug=data.site_slug, name=data.site_name, timezone=data.timezone, address=data.address)
-        site.settings = {}
-        s.add(site)
-        s.flush()
+        site_in = SiteIn.model_validate(
+            {
+                "slug": data.site_slug,
+                "name": data.site_name,
+                "timezone": data.timezone,
+                "address": data.address,
+            }
+        )
+        new_site(s, events, None, now, site_in, slug_field="site_slug")
         admin = User(
             username=data.username,
             display_name=data.display_name,
@@ -87,8 +81,6 @@ def run_setup(ctx: Context, data: FirstRun) -> int:
         )
         s.add(admin)
         s.flush()
-        site_after = {"slug": site.slug, "name": site.name, "timezone": site.timezone}
-        record_change(s, events, None, now, "site.created", site.id, site.slug, None, site_after)
         user_after = {"username": admin.username, "role": admin.role}
         record_change(s, events, None, now, "user.created", None, admin.username, None, user_after)
         return admin.id

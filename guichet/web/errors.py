@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from ..core.errors import DomainError, Forbidden, Invalid, NotFound
+from ..core.errors import DomainError, Forbidden, Invalid, NotFound, Unprocessable
 from .auth import Unauthenticated, WrongRole
 from .bodies import InvalidJson
 from .csrf import CsrfFailed
@@ -49,11 +49,14 @@ def payload(
 
 
 def http_status(exc: DomainError) -> int:
-    """How a refusal is answered: unknown 404, not allowed 403, malformed 400, refused by a rule 409."""
+    """How a refusal is answered: unknown 404, not allowed 403, malformed 400, refused field 422,
+    refused by a rule 409."""
     if isinstance(exc, NotFound):
         return 404
     if isinstance(exc, Forbidden):
         return 403
+    if isinstance(exc, Unprocessable):
+        return 422
     if isinstance(exc, Invalid):
         return 400
     return 409

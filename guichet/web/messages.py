@@ -113,9 +113,81 @@ def messages() -> dict[str, str]:
         ),
         "config_item": _("%(item)s : champ « %(field)s » refusé (%(reason)s)."),
         # [site] messages of this area go below this line
+        "site_has_tickets_today": _(
+            "Des tickets ont été délivrés aujourd'hui : changer de fuseau horaire changerait leur journée. "
+            "Faites-le un jour sans tickets, avant l'ouverture."
+        ),
+        "site_has_appointments": _(
+            "Des rendez-vous sont prévus : changer de fuseau horaire changerait leur heure locale. "
+            "Annulez-les ou déplacez-les d'abord."
+        ),
+        "unknown_time_zone": _("Fuseau horaire inconnu (par exemple Europe/Paris, America/Cayenne)."),
+        "unknown_holiday_subdivision": _(
+            "Zone de jours fériés inconnue (par exemple 57 pour la Moselle, 971 pour la Guadeloupe)."
+        ),
+        "unknown_holiday": _(
+            "Ce n'est pas un jour férié de la zone du site (une date AAAA-MM-JJ ou un nom)."
+        ),
+        "outcome_label_unknown": _("Libellé d'une issue qui ne figure pas dans la liste des issues."),
+        "hours_order": _("L'heure de fermeture doit suivre l'heure d'ouverture."),
+        "hours_overlap": _("Deux plages horaires de ce jour se chevauchent."),
+        "closure_hours_incomplete": _(
+            "Indiquez l'heure d'ouverture et l'heure de fermeture, ou aucune pour fermer toute la journée."
+        ),
+        "closure_day_taken": _("Une exception existe déjà le %(day)s : supprimez-la d'abord."),
         # [devices] messages of this area go below this line
+        "partner_code_taken": _("Le code « %(partner)s » est déjà celui d'un autre partenaire."),
+        "partner_in_use": _(
+            "Le partenaire « %(partner)s » est celui de %(services)s service(s) : "
+            "choisissez-leur un autre partenaire avant de le supprimer."
+        ),
+        "category_code_taken": _("Le code « %(category)s » est déjà celui d'une autre catégorie du site."),
+        "category_not_found": _("Catégorie « %(category)s » inconnue sur ce site."),
+        "category_in_use": _(
+            "La catégorie « %(category)s » regroupe %(services)s service(s) : "
+            "rangez-les dans une autre catégorie avant de la supprimer."
+        ),
+        "not_a_kiosk": _("Seule une borne a une imprimante de tickets."),
+        "not_a_display": _("Seul un écran d'appel a ce réglage."),
         # [booking-places] messages of this area go below this line
+        "place_not_found": _("Lieu de rendez-vous inconnu."),
+        "place_in_use": _(
+            "Le lieu « %(place)s » a déjà servi (rendez-vous ou plages d'ouverture) : désactivez-le plutôt."
+        ),
+        "closure_not_found": _("Fermeture inconnue."),
+        "closure_has_appointments": _(
+            "Rendez-vous encore pris à « %(place)s » ces jours-là : %(count)s. "
+            "Déplacez-les ou annulez-les d'abord, puis fermez le lieu."
+        ),
+        "closure_in_past": _("Ce jour est passé : une fermeture commence aujourd'hui ou plus tard."),
+        "closure_order": _("Le dernier jour précède le premier."),
+        "closure_too_long": _("Une fermeture dure un an au plus."),
+        "motif_code_taken": _("Le code « %(motif)s » est déjà celui d'un autre motif du site."),
+        "motif_in_use": _("Le motif « %(motif)s » a déjà des rendez-vous : désactivez-le plutôt."),
+        "motif_delays": _("Le délai maximal doit dépasser le délai minimal."),
         # [booking-experts] messages of this area go below this line
+        "not_an_expert": _("Ce compte n'est pas un expert actif de ce site."),
+        "unknown_place": _("Lieu inconnu sur ce site."),
+        "unknown_motif": _("Motif inconnu sur ce site : %(motif)s."),
+        "duplicate_motif": _("Un même motif est choisi deux fois."),
+        "local_time_expected": _("Indiquez une heure locale du site, sans fuseau."),
+        "range_times_inverted": _("L'heure de fin doit suivre l'heure de début."),
+        "range_dates_inverted": _("La date de fin doit suivre ou égaler la date de début."),
+        "range_overlaps": _(
+            "Cette plage chevauche une autre plage du même expert (même jour, mêmes heures, "
+            "périodes communes)."
+        ),
+        "range_has_appointments": _(
+            "%(count)s rendez-vous à venir dépendent de cette plage : déplacez-les ou annulez-les d'abord."
+        ),
+        "range_not_found": _("Plage d'ouverture inconnue."),
+        "absence_times_inverted": _("La fin de l'absence doit suivre son début."),
+        "absence_in_the_past": _("Cette absence est déjà terminée."),
+        "absence_has_appointments": _(
+            "%(count)s rendez-vous à venir tombent pendant cette absence : "
+            "déplacez-les ou annulez-les d'abord."
+        ),
+        "absence_not_found": _("Absence inconnue."),
         "service_code_taken": _("Le code « %(service)s » est déjà celui d'un autre service du site."),
         "prefix_taken": _("La lettre « %(prefix)s » est déjà celle du service %(service)s."),
         "prefix_used_today": _(

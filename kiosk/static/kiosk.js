@@ -1,4 +1,5 @@
-/* Guichet kiosk: screens, keyboard route, audio guidance, larger text, idle return, printing status. */
+/* Guichet kiosk: screens, keyboard route, audio guidance, larger text, idle return, printing status,
+   a manager's changes shown live (between visitors). */
 (function () {
   "use strict";
   var G = window.Guichet;
@@ -54,6 +55,7 @@
     if (h) h.focus();  // screen readers announce the new screen; Tab continues from here
     speak(describeScreen(next));
     resetIdle();
+    if (offerStale && name === "home") refreshOffer();
   }
   function back() {
     var prev = history.pop();
@@ -70,8 +72,11 @@
     $("#t-countdown") && ($("#t-countdown").textContent = "");
     if (!current || current.getAttribute("data-screen") === "closed") return;
     if (current.getAttribute("data-screen") === "home") {
-      // Nobody here: reload now and then so waiting figures and closures stay current.
-      idleTimer = setTimeout(function () { if (!prefs.get("audio") && !prefs.get("large")) goHome(); else resetIdle(); }, 60000);
+      // Nobody here: fresh waiting figures now and then, in place; another language goes back to French.
+      idleTimer = setTimeout(function () {
+        if (!prefs.get("audio") && !prefs.get("large") && data.lang !== "fr") goHome();
+        else { refreshOffer(); resetIdle(); }
+      }, 60000);
       return;
     }
     var onTicket = current.getAttribute("data-screen") === "ticket";
@@ -259,23 +264,66 @@
     if (h1) h1.focus();  // as after every screen change: screen readers start at the heading
     speak(describeScreen(first));
   }
-  /* A manager's change (a new or closed service, new hours) shows within seconds: the kiosk reads the
-     service list now and then and reloads, between visitors only, when what it offers has changed. */
-  var offer = null;
-  function fingerprint(listing) {
-    return (listing.services || []).map(function (s) { return [s.code, s.label, s.prefix, s.open].join(":"); }).join("|");
-  }
-  function watchOffer() {
-    G.request("GET", "/api/v1/sites/" + encodeURIComponent(data.site) + "/services")
-      .then(function (listing) {
-        var now = fingerprint(listing);
-        if (offer === null) offer = now;
-        else if (now !== offer && history.length === 0) window.location.reload();
+  /* ---------- a manager's changes, live ---------- */
+  /* A new or closed service, a new label, new hours: the server says `settings_changed` over /kiosk and
+     the kiosk reloads its offer (home, categories, priority) in place, on its home screen only: a visitor
+     mid-way keeps the screens they are on, and the change is there when the kiosk returns home. Events
+     are hints: the offer is read again on every (re)connection, and every 30 s while the socket is down. */
+  var offerVersion = data.offer_version, offerStale = false, offerLoading = false, offerAgain = null;
+  var OFFER_POLL_MS = 30000;
+  function atHome() { return !!current && current.getAttribute("data-screen") === "home" && history.length === 0; }
+  // Said on the page too (body[data-offer-pending]), for whoever looks after the kiosk, and its tests.
+  function pending(yes) { offerStale = yes; document.body.toggleAttribute("data-offer-pending", yes); }
+  // changed: the server said so (the closed screen then reloads: its hours may be new). Reloads happen
+  // only once the server has answered: a browser error page would never come back by itself.
+  function refreshOffer(changed) {
+    var closedScreen = !!current && current.getAttribute("data-screen") === "closed";
+    if (!closedScreen && !atHome()) { pending(true); return; }
+    if (offerLoading) { offerAgain = !!(offerAgain || changed); return; }
+    offerLoading = true;
+    G.request("GET", base + "/offer?lang=" + encodeURIComponent(data.lang), null, { timeoutMs: 10000 })
+      .then(function (offer) {
+        // Open or closed since the page was made: each is a page of its own.
+        if (offer.open === closedScreen || (closedScreen && changed)) { window.location.reload(); return; }
+        if (closedScreen) return;
+        if (!atHome()) { pending(true); return; }  // a visitor arrived while it loaded
+        pending(false);
+        $(".k-site").textContent = offer.site_name;
+        if (offer.version !== offerVersion) { offerVersion = offer.version; swapOffer(offer.html); }
       })
-      .catch(function () { /* offline: keep what is shown */ })
-      .then(function () { setTimeout(watchOffer, 10000); });
+      .catch(function () { /* offline: keep what is shown, ask again later */ })
+      .then(function () {
+        offerLoading = false;
+        if (offerAgain !== null) { var again = offerAgain; offerAgain = null; refreshOffer(again); }
+      });
   }
-  watchOffer();
+  function swapOffer(html) {
+    var old = $all("[data-offer]");
+    if (!old.length) return;
+    // The focus stays on the same control (or heading), without a word spoken: nothing moved for the visitor.
+    var active = document.activeElement;
+    var hadFocus = !!active && old.some(function (s) { return s.contains(active); });
+    var focusId = hadFocus ? active.id : "", focusGo = hadFocus ? active.getAttribute("data-go") : null;
+    var holder = document.createElement("template");
+    holder.innerHTML = html;  // the server's own rendering of our own template
+    old[0].parentNode.insertBefore(holder.content, old[0]);
+    old.forEach(function (s) { s.parentNode.removeChild(s); });
+    current = $("#screen-home");
+    if (hadFocus) {
+      var same = $all("[data-offer] [data-go]").filter(function (b) { return b.getAttribute("data-go") === focusGo; })[0];
+      var target = (focusId && document.getElementById(focusId)) || same || $("#h-home");
+      if (target) target.focus({ preventScroll: true });
+    }
+  }
+  var liveSocket = G.connect("/kiosk", {
+    auth: { site: data.site },
+    onConnect: function () { refreshOffer(); },
+    on: {
+      // Spread over a second: every kiosk of the site hears the same event at the same time.
+      settings_changed: function () { setTimeout(function () { refreshOffer(true); }, Math.random() * 1000); }
+    }
+  });
+  setInterval(function () { if (!liveSocket || !liveSocket.connected) refreshOffer(); }, OFFER_POLL_MS);
 
   /* The closed screen reloads now and then so the kiosk reopens on time. */
   if (first && first.getAttribute("data-screen") === "closed") setTimeout(function () { window.location.reload(); }, 60000);

@@ -272,9 +272,112 @@ def test_real_answers_match_the_documented_schemas(
     assert client.get(feed.split("guichet.test", 1)[1]).status_code == 200
 
     # [site] calls of this area go below this line
+    # The site's settings, hours, a service's own hours, a dated closure (all put back afterwards).
+    api("get", f"/sites/{slug}/settings", "manager")
+    api("patch", f"/sites/{slug}", "manager", json={"address": "1 place de la Mairie", "priority_cap": 3})
+    api("patch", f"/sites/{slug}", "manager", 409, json={"timezone": "America/Cayenne"})  # tickets today
+    api("patch", f"/sites/{slug}", "manager", 422, json={"timezone": "Mars/Olympus"})
+    api("post", "/sites", "admin", 201, json={"slug": "annexe", "name": "Annexe", "timezone": "Europe/Paris"})
+    api("post", "/sites", "admin", 409, json={"slug": "annexe", "name": "Annexe"})
+    api("post", "/sites", "manager", 403, json={"slug": "annexe-2", "name": "Annexe 2"})
+    split = [
+        {"weekday": 0, "opens": "08:30", "closes": "12:30"},
+        {"weekday": 0, "opens": "13:30", "closes": "17:30"},
+    ]
+    api("put", f"/sites/{slug}/hours", "manager", json={"weekly": split})
+    api("put", f"/sites/{slug}/hours", "manager", 422, json={"weekly": [{**split[0], "closes": "08:00"}]})
+    api("get", f"/sites/{slug}/hours", "manager")
+    api("put", f"/sites/{slug}/services/CAF/hours", "manager", json={"weekly": split[:1]})
+    api("get", f"/sites/{slug}/services/CAF/hours", "manager")
+    api("get", f"/sites/{slug}/services/NOPE/hours", "manager", 404)
+    closure = api(
+        "post", f"/sites/{slug}/closures", "manager", 201, json={"day": "2027-04-02", "label": "Pont"}
+    )
+    api("post", f"/sites/{slug}/closures", "manager", 409, json={"day": "2027-04-02"})
+    api("post", f"/sites/{slug}/closures", "manager", 422, json={"day": "2027-03-01"})
+    api("get", f"/sites/{slug}/closures", "manager")
+    api("delete", f"/sites/{slug}/closures/{closure['id']}", "manager", 204)
+    api("delete", f"/sites/{slug}/closures/{closure['id']}", "manager", 404)
+    api("put", f"/sites/{slug}/services/CAF/hours", "manager", json={"weekly": []})
+    api("put", f"/sites/{slug}/hours", "manager", json={"weekly": []})
     # [devices] calls of this area go below this line
+    kiosk_id, display_id = world.actors["kiosk"].id, world.actors["display"].id
+    api("patch", f"/devices/{kiosk_id}", "manager", json={"name": "Borne 1", "printer_url": "virtual://"})
+    api("patch", f"/devices/{kiosk_id}", "manager", 422, json={"printer_url": "ftp://x"})
+    api("patch", f"/devices/{display_id}", "manager", json={"services": ["CAF"], "languages": ["fr", "en"]})
+    api("patch", f"/devices/{display_id}", "manager", 409, json={"printer_url": "virtual://"})
+    assert api("post", f"/devices/{kiosk_id}/test-print", "manager")["state"] == "ok"
+    api("post", f"/devices/{display_id}/test-print", "manager", 409)
+    api("post", "/partners", "admin", 201, json={"code": "MSA", "name": "Mutualité sociale agricole"})
+    api("post", "/partners", "manager", 403, json={"code": "CNAV", "name": "Assurance retraite"})
+    api("get", "/partners", "manager")
+    api("patch", "/partners/MSA", "admin", json={"name": "MSA"})
+    api("patch", f"/sites/{slug}/services/CAF", "manager", json={"partner": "MSA"})
+    api("delete", "/partners/MSA", "admin", 409)
+    api("patch", f"/sites/{slug}/services/CAF", "manager", json={"partner": None})
+    api("delete", "/partners/MSA", "admin", 204)
+    category = {"code": "famille", "label": "Famille", "labels": {"en": "Family"}}
+    api("post", f"/sites/{slug}/categories", "manager", 201, json=category)
+    api("post", f"/sites/{slug}/categories", "manager", 409, json=category)
+    api("get", f"/sites/{slug}/categories", "manager")
+    api("patch", f"/sites/{slug}/categories/famille", "manager", json={"sort": 3})
+    api("patch", f"/sites/{slug}/services/CAF", "manager", 404, json={"category": "nope"})
+    api("patch", f"/sites/{slug}/services/CAF", "manager", json={"category": "famille"})
+    api("delete", f"/sites/{slug}/categories/famille", "manager", 409)
+    api("patch", f"/sites/{slug}/services/CAF", "manager", json={"category": ""})
+    api("delete", f"/sites/{slug}/categories/famille", "manager", 204)
     # [booking-places] calls of this area go below this line
+    # Booking set-up: places and their closures, motifs (managers).
+    places = f"/sites/{slug}/places"
+    api("get", places, "manager")
+    annexe = api("post", places, "manager", 201, json={"name": "Annexe", "address": "2 rue Neuve"})
+    api("patch", f"{places}/{annexe['id']}", "manager", json={"active": False})
+    days = {"first_day": "2027-04-05", "last_day": "2027-04-06", "label": "Travaux"}
+    closure = api("post", f"{places}/{annexe['id']}/closures", "manager", 201, json=days)
+    past = {"first_day": "2027-03-01", "last_day": "2027-03-02"}
+    api("post", f"{places}/{annexe['id']}/closures", "manager", 422, json=past)
+    today_only = {"first_day": "2027-03-22", "last_day": "2027-03-22"}
+    api("post", f"{places}/{booking.place}/closures", "manager", 409, json=today_only)
+    api("get", f"{places}/{annexe['id']}/closures", "manager")
+    api("delete", f"{places}/{annexe['id']}/closures/{closure['id']}", "manager", 204)
+    api("delete", f"{places}/{booking.place}", "manager", 409)
+    api("delete", f"{places}/{annexe['id']}", "manager", 204)
+    motif = {"code": "LOGEMENT", "label": "Logement", "service": "CPAM", "duration_min": 20}
+    api("post", f"/sites/{slug}/motifs", "manager", 201, json=motif)
+    api("post", f"/sites/{slug}/motifs", "manager", 409, json=motif)
+    api("get", f"/sites/{slug}/motifs/all", "manager")
+    api("patch", f"/sites/{slug}/motifs/LOGEMENT", "manager", json={"duration_min": 25, "active": False})
+    api("delete", f"/sites/{slug}/motifs/CAF_RDV", "manager", 409)
+    api("delete", f"/sites/{slug}/motifs/LOGEMENT", "manager", 204)
     # [booking-experts] calls of this area go below this line
+    expert = world.user_ids["expert"]
+    api("get", f"/sites/{slug}/experts", "manager")
+    api("get", f"/sites/{slug}/experts/{expert}/ranges", "manager")
+    saturday = {
+        "place_id": booking.place,
+        "weekday": 5,
+        "start_time": "09:00",
+        "end_time": "12:00",
+        "valid_from": "2027-03-01",
+        "motifs": ["CAF_RDV"],
+    }
+    new_range = api("post", f"/sites/{slug}/experts/{expert}/ranges", "manager", 201, json=saturday)
+    api("post", f"/sites/{slug}/experts/{expert}/ranges", "manager", 409, json=saturday)
+    api("post", f"/sites/{slug}/experts/{world.user_ids['agent']}/ranges", "admin", 422, json=saturday)
+    api("get", f"/sites/{slug}/experts/{world.user_ids['agent']}/ranges", "manager", 422)
+    api("patch", f"/sites/{slug}/ranges/{new_range['id']}", "manager", json={"end_time": "11:00"})
+    leave = {"starts_at": "2027-04-10T09:00", "ends_at": "2027-04-10T12:00", "label": "Formation"}
+    absence = api("post", f"/sites/{slug}/experts/{expert}/absences", "manager", 201, json=leave)
+    busy_day = {"starts_at": "2027-03-22T00:00", "ends_at": "2027-03-23T00:00"}
+    api("post", f"/sites/{slug}/experts/{expert}/absences", "manager", 409, json=busy_day)
+    api("get", f"/sites/{slug}/experts/{expert}/absences", "manager")
+    api("delete", f"/sites/{slug}/absences/{absence['id']}", "manager", 204)
+    api("delete", f"/sites/{slug}/absences/{absence['id']}", "manager", 404)
+    preview = api("get", f"/sites/{slug}/experts/{expert}/preview?from=2027-03-27&to=2027-03-27", "manager")
+    assert len(preview["motifs"][0]["slots"]) == 4
+    api("get", f"/sites/{slug}/experts/{expert}/preview?from=2027-03-01&to=2027-12-01", "manager", 400)
+    api("get", f"/sites/{slug}/experts/{expert}/preview?motif=CAF_RDV&from=soon", "manager", 422)
+    api("delete", f"/sites/{slug}/ranges/{new_range['id']}", "manager", 204)
 
     problems = [p for a in answers for p in _problems(a, strict_components)]
     assert not problems, "\n".join(problems)

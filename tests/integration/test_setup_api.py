@@ -17,7 +17,7 @@ NEW_SERVICE = {
     "prefix": "S",
     "label": "Mutualité sociale agricole",
     "labels": {"en": "Farmers' social security"},
-    "category": "Social",
+    "category": "",
     "level": 1,
     "daily_quota": 40,
     "target_wait_min": 20,

@@ -119,7 +119,8 @@ def test_one_refused_item_refuses_the_whole_file_and_nothing_is_saved(demo_db, t
         ('{"format": "other"}', "config_format"),
         ('{"format": "guichet-site/1", "services": [{"label": "sans code"}]}', "config_section"),
         (
-            '{"format": "guichet-site/1", "site": {"slug": "demo"}, "services": [{"code": "X", "prefix": "9"}]}',
+            '{"format": "guichet-site/1", "site": {"slug": "demo"},'
+            ' "services": [{"code": "X", "prefix": "9"}]}',
             "config_item",
         ),
     ],
