@@ -8,27 +8,19 @@ next to each refused field (nothing saved).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from pydantic import BaseModel, ValidationError
+from flask import abort, redirect, request, url_for
 
-from guichet.core.errors import DomainError, Forbidden, NotFound
 from guichet.core.roles import MANAGERS
-from guichet.services import catalogue, sites
+from guichet.services import catalogue
 from guichet.services.booking import motif_setup, place_setup
-from guichet.web.auth import SLUG, actor, ctx, requires, sign_in_first
-from guichet.web.csrf import csrf_token
-from guichet.web.forms import domain_errors, field_errors, read_form, submit
-from guichet.web.messages import messages
+from guichet.web.auth import actor, ctx, requires, sign_in_first
+from guichet.web.forms import read_form, refusal, submit
 
+from .pages import page, site_choice
 from .views import bp
-
-M = TypeVar("M", bound=BaseModel)
-T = TypeVar("T")
 
 PLACE_FORM = {"name": "text", "address": "text", "active": "bool"}
 CLOSURE_FORM = {"first_day": "text", "last_day": "text", "label": "text"}
@@ -61,64 +53,6 @@ NEW_MOTIF = {
 }
 
 
-def _site() -> tuple[str, list[tuple[str, str]]]:
-    """The site the page sets up (a manager's own; an admin picks with ?site=) and the choices.
-
-    The same as admin/setup_views.py's private helper (kept local until it is made public)."""
-    choices = sites.managed_sites(ctx(), actor())
-    if not choices:
-        abort(404)
-    asked = request.args.get("site", "")
-    slugs = [slug for slug, _name in choices]
-    return (asked if SLUG.match(asked) and asked in slugs else slugs[0]), choices
-
-
-def _page(template: str, slug: str, choices: list[tuple[str, str]], refused: bool, **values: Any) -> Any:
-    """The page, answered 422 when it shows a refused form (nothing was saved)."""
-    html = render_template(
-        template, site=slug, sites=choices, csrf=csrf_token(), staff_role=actor().role, **values
-    )
-    return html, 422 if refused else 200
-
-
-def _words(exc: ValidationError, data: dict[str, Any]) -> dict[str, str]:
-    """French errors by field: the booking rules' own words (closure in the past, delays), and
-    "required" for a field left empty."""
-    out = field_errors(exc)
-    table = messages()
-    for error in exc.errors(include_url=False, include_input=False):
-        name = str(error["loc"][0]) if error["loc"] else "form"
-        if error["type"] in table:
-            out[name] = table[error["type"]]
-        elif data.get(name) in (None, ""):
-            out[name] = _("Ce champ est obligatoire.")
-    return out
-
-
-def _save(model: type[M], data: dict[str, Any], action: Callable[[M], T]) -> tuple[T | None, dict[str, str]]:
-    """forms.submit, and the refusals the service itself words as field errors (checked against the
-    clock or the stored motif, so after the form's own validation)."""
-    try:
-        model.model_validate(data)
-    except ValidationError as exc:
-        return None, _words(exc, data)
-    try:
-        return submit(model, data, action)
-    except ValidationError as exc:
-        return None, _words(exc, data)
-
-
-def _refusal(action: Callable[[], None]) -> dict[str, str]:
-    """A deletion the service refuses (still in use), worded above the form; {} once done."""
-    try:
-        action()
-    except DomainError as exc:
-        if isinstance(exc, (Forbidden, NotFound)):
-            raise
-        return domain_errors(exc)
-    return {}
-
-
 def _day(value: str) -> str:
     """A stored YYYY-MM-DD shown as a French date."""
     return date.fromisoformat(value).strftime("%d/%m/%Y")
@@ -131,19 +65,19 @@ def _day(value: str) -> str:
 @sign_in_first
 @requires(*MANAGERS)
 def booking_places() -> Any:
-    slug, choices = _site()
+    slug, choices = site_choice()
     values: dict[str, Any] = {"active": True}
     errors: dict[str, str] = {}
     if request.method == "POST":
         data = read_form(PLACE_FORM)
-        saved, errors = _save(
+        saved, errors = submit(
             place_setup.PlaceIn, data, lambda body: place_setup.create_place(ctx(), actor(), slug, body)
         )
         if saved:
             return redirect(url_for("admin.booking_places", site=slug, saved=saved["name"]))
         values = data
     places = place_setup.list_places(ctx(), actor(), slug)
-    return _page(
+    return page(
         "admin/booking_places.html", slug, choices, bool(errors), places=places, values=values, errors=errors
     )
 
@@ -152,7 +86,7 @@ def booking_places() -> Any:
 @sign_in_first
 @requires(*MANAGERS)
 def booking_place(place_id: int) -> Any:
-    slug, choices = _site()
+    slug, choices = site_choice()
     existing = {p["id"]: p for p in place_setup.list_places(ctx(), actor(), slug)}
     if place_id not in existing:
         abort(404)
@@ -164,7 +98,7 @@ def booking_place(place_id: int) -> Any:
     action = request.form.get("action", "save") if request.method == "POST" else None
     if action == "save":
         data = read_form(PLACE_FORM)
-        _saved, errors = _save(
+        _saved, errors = submit(
             place_setup.PlacePatch,
             data,
             lambda body: place_setup.update_place(ctx(), actor(), slug, place_id, body),
@@ -173,13 +107,13 @@ def booking_place(place_id: int) -> Any:
             return redirect(url_for("admin.booking_places", site=slug, saved=data["name"]))
         values = {**values, **data}
     elif action == "delete":
-        errors = _refusal(lambda: place_setup.delete_place(ctx(), actor(), slug, place_id))
+        errors = refusal(lambda: place_setup.delete_place(ctx(), actor(), slug, place_id))
         if not errors:
             return redirect(url_for("admin.booking_places", site=slug, deleted=values["name"]))
     elif action == "closure":
         # An empty date is a missing one ("required"), not a malformed one.
         closure = {k: v for k, v in read_form(CLOSURE_FORM).items() if v != "" or k == "label"}
-        _saved, closure_errors = _save(
+        _saved, closure_errors = submit(
             place_setup.ClosureIn,
             closure,
             lambda body: place_setup.add_closure(ctx(), actor(), slug, place_id, body),
@@ -198,7 +132,7 @@ def booking_place(place_id: int) -> Any:
         {**c, "first": _day(c["first_day"]), "last": _day(c["last_day"])}
         for c in place_setup.list_closures(ctx(), actor(), slug, place_id)
     ]
-    return _page(
+    return page(
         "admin/booking_place_form.html",
         slug,
         choices,
@@ -219,9 +153,9 @@ def booking_place(place_id: int) -> Any:
 @sign_in_first
 @requires(*MANAGERS)
 def booking_motifs() -> Any:
-    slug, choices = _site()
+    slug, choices = site_choice()
     motifs = motif_setup.list_motifs(ctx(), actor(), slug)
-    return _page("admin/booking_motifs.html", slug, choices, False, motifs=motifs)
+    return page("admin/booking_motifs.html", slug, choices, False, motifs=motifs)
 
 
 @bp.route("/admin/booking/motifs/new", methods=["GET", "POST"])
@@ -229,24 +163,24 @@ def booking_motifs() -> Any:
 @sign_in_first
 @requires(*MANAGERS)
 def booking_motif(code: str | None = None) -> Any:
-    slug, choices = _site()
+    slug, choices = site_choice()
     existing = {m["code"]: m for m in motif_setup.list_motifs(ctx(), actor(), slug)}
     if code is not None and code not in existing:
         abort(404)
     values: dict[str, Any] = existing[code] if code else dict(NEW_MOTIF)
     errors: dict[str, str] = {}
     if request.method == "POST" and request.form.get("action") == "delete" and code is not None:
-        errors = _refusal(lambda: motif_setup.delete_motif(ctx(), actor(), slug, code))
+        errors = refusal(lambda: motif_setup.delete_motif(ctx(), actor(), slug, code))
         if not errors:
             return redirect(url_for("admin.booking_motifs", site=slug, deleted=code))
     elif request.method == "POST":
         data = read_form(MOTIF_FORM)
         if code is None:
-            saved, errors = _save(
+            saved, errors = submit(
                 motif_setup.MotifIn, data, lambda body: motif_setup.create_motif(ctx(), actor(), slug, body)
             )
         else:
-            saved, errors = _save(
+            saved, errors = submit(
                 motif_setup.MotifPatch,
                 data,
                 lambda body: motif_setup.update_motif(ctx(), actor(), slug, code, body),
@@ -257,7 +191,7 @@ def booking_motif(code: str | None = None) -> Any:
     services = catalogue.list_services(ctx(), actor(), slug)
     # Motifs are booked with experts: level-2 services first.
     services.sort(key=lambda sv: (sv["level"] != 2, sv["label"]))
-    return _page(
+    return page(
         "admin/booking_motif_form.html",
         slug,
         choices,

@@ -8,19 +8,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_babel import format_date
-from flask_babel import gettext as _
 
-from guichet.core.errors import DomainError, Forbidden, NotFound
 from guichet.core.roles import MANAGERS
-from guichet.services import sites
 from guichet.services.booking import absence_setup, range_setup
 from guichet.services.booking import expert_agenda as agendas
-from guichet.web.auth import SLUG, actor, ctx, requires, sign_in_first
-from guichet.web.csrf import csrf_token
-from guichet.web.forms import domain_errors, read_form, submit
+from guichet.web.auth import actor, ctx, requires, sign_in_first
+from guichet.web.forms import read_form, refusal, submit
 
+from .pages import page, site_choice, weekdays
 from .views import bp
 
 RANGE_FORM = {
@@ -36,35 +33,13 @@ RANGE_FORM = {
 ABSENCE_FORM = {"starts_at": "text", "ends_at": "text", "label": "text"}
 
 
-def _site() -> tuple[str, list[tuple[str, str]]]:
-    """The site the page sets up (a manager's own; an admin picks with ?site=) and the choices.
-    A copy of setup_views._site, to be merged when it becomes public."""
-    choices = sites.managed_sites(ctx(), actor())
-    if not choices:
-        abort(404)
-    asked = request.args.get("site", "")
-    slugs = [slug for slug, _name in choices]
-    return (asked if SLUG.match(asked) and asked in slugs else slugs[0]), choices
-
-
-def _weekdays() -> list[str]:
-    return [_("lundi"), _("mardi"), _("mercredi"), _("jeudi"), _("vendredi"), _("samedi"), _("dimanche")]
-
-
 @bp.get("/admin/booking/experts")
 @sign_in_first
 @requires(*MANAGERS)
 def experts_page() -> Any:
-    slug, choices = _site()
+    slug, choices = site_choice()
     experts = agendas.list_experts(ctx(), actor(), slug)
-    return render_template(
-        "admin/experts.html",
-        site=slug,
-        sites=choices,
-        csrf=csrf_token(),
-        staff_role=actor().role,
-        experts=experts,
-    )
+    return page("admin/experts.html", slug, choices, experts=experts)
 
 
 def _preview_days(preview: dict[str, Any]) -> list[dict[str, Any]]:
@@ -127,16 +102,14 @@ def _post(slug: str, user_id: int) -> tuple[dict[str, Any], dict[str, str], dict
             lambda body: absence_setup.add_absence(ctx(), actor(), slug, user_id, body),
         )
     elif action in ("delete-range", "delete-absence"):
-        try:
-            if action == "delete-range":
-                range_setup.delete_range(ctx(), actor(), slug, _int_field("range"))
-            else:
-                absence_setup.delete_absence(ctx(), actor(), slug, _int_field("absence"))
-        except (Forbidden, NotFound):
-            raise
-        except DomainError as exc:
-            target = range_errors if action == "delete-range" else absence_errors
-            target.update({"form": domain_errors(exc).popitem()[1]})
+        if action == "delete-range":
+            number = _int_field("range")
+            refused = refusal(lambda: range_setup.delete_range(ctx(), actor(), slug, number))
+            range_errors.update(refused)
+        else:
+            number = _int_field("absence")
+            refused = refusal(lambda: absence_setup.delete_absence(ctx(), actor(), slug, number))
+            absence_errors.update(refused)
     else:
         abort(400)
     return values, range_errors, absence_errors, editing
@@ -146,7 +119,7 @@ def _post(slug: str, user_id: int) -> tuple[dict[str, Any], dict[str, str], dict
 @sign_in_first
 @requires(*MANAGERS)
 def expert_agenda(user_id: int) -> Any:
-    slug, choices = _site()
+    slug, choices = site_choice()
     experts = {e["id"]: e for e in agendas.list_experts(ctx(), actor(), slug)}
     if user_id not in experts:
         abort(404)
@@ -172,12 +145,11 @@ def expert_agenda(user_id: int) -> Any:
         values = {"weekday": 0, "every_weeks": 1, "start_time": "09:00", "end_time": "12:00", "motifs": []}
     agenda = agendas.agenda_choices(ctx(), actor(), slug)
     preview = agendas.preview(ctx(), actor(), slug, user_id)
-    html = render_template(
+    return page(
         "admin/expert_agenda.html",
-        site=slug,
-        sites=choices,
-        csrf=csrf_token(),
-        staff_role=actor().role,
+        slug,
+        choices,
+        bool(range_errors or absence_errors),
         expert=experts[user_id],
         ranges=ranges,
         absences=[
@@ -192,8 +164,7 @@ def expert_agenda(user_id: int) -> Any:
         places=agenda["places"],
         motifs=agenda["motifs"],
         timezone=agenda["timezone"],
-        weekdays=_weekdays(),
+        weekdays=weekdays(),
         preview=preview,
         days=_preview_days(preview),
     )
-    return html, 422 if range_errors or absence_errors else 200

@@ -11,18 +11,18 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from guichet.core.roles import MANAGERS, ROLES
 from guichet.services import audit, catalogue, counter_setup, device_setup, people, sites
-from guichet.web.auth import SLUG, actor, ctx, requires, sign_in_first
-from guichet.web.csrf import csrf_token
+from guichet.web.auth import actor, ctx, requires, sign_in_first
 from guichet.web.forms import read_form, submit
 from guichet.web.i18n import LANGUAGES
 from guichet.web.qr import qr_svg
 
+from .pages import page, site_choice
 from .views import bp
 
 SERVICE_FORM = {
@@ -49,24 +49,6 @@ ACCOUNT_FORM = {
 }
 
 
-def _site() -> tuple[str, list[tuple[str, str]]]:
-    """The site the page sets up (a manager's own; an admin picks with ?site=) and the choices."""
-    choices = sites.managed_sites(ctx(), actor())
-    if not choices:
-        abort(404)
-    asked = request.args.get("site", "")
-    slugs = [slug for slug, _name in choices]
-    return (asked if SLUG.match(asked) and asked in slugs else slugs[0]), choices
-
-
-def _page(template: str, slug: str, choices: list[tuple[str, str]], **values: Any) -> Any:
-    """The page, answered 422 when it shows a refused form (nothing was saved)."""
-    html = render_template(
-        template, site=slug, sites=choices, csrf=csrf_token(), staff_role=actor().role, **values
-    )
-    return html, 422 if values.get("errors") else 200
-
-
 def _optional(data: dict[str, Any]) -> dict[str, Any]:
     """An empty optional text (partner, e-mail) means none."""
     return {k: (None if k in ("partner", "email") and v == "" else v) for k, v in data.items()}
@@ -76,8 +58,8 @@ def _optional(data: dict[str, Any]) -> dict[str, Any]:
 @sign_in_first
 @requires(*MANAGERS)
 def index() -> Any:
-    slug, choices = _site()
-    return _page("admin/index.html", slug, choices)
+    slug, choices = site_choice()
+    return page("admin/index.html", slug, choices)
 
 
 # --- services ---------------------------------------------------------------------------------------
@@ -87,8 +69,8 @@ def index() -> Any:
 @sign_in_first
 @requires(*MANAGERS)
 def services_page() -> Any:
-    slug, choices = _site()
-    return _page("admin/services.html", slug, choices, services=catalogue.list_services(ctx(), actor(), slug))
+    slug, choices = site_choice()
+    return page("admin/services.html", slug, choices, services=catalogue.list_services(ctx(), actor(), slug))
 
 
 @bp.route("/admin/services/new", methods=["GET", "POST"])
@@ -96,7 +78,7 @@ def services_page() -> Any:
 @sign_in_first
 @requires(*MANAGERS)
 def service_form(code: str | None = None) -> Any:
-    slug, choices = _site()
+    slug, choices = site_choice()
     existing = {sv["code"]: sv for sv in catalogue.list_services(ctx(), actor(), slug)}
     if code is not None and code not in existing:
         abort(404)
@@ -118,7 +100,7 @@ def service_form(code: str | None = None) -> Any:
         if not errors:
             return redirect(url_for("admin.services_page", site=slug, saved=saved["code"] if saved else ""))
         values = {**values, **data}
-    return _page(
+    return page(
         "admin/service_form.html", slug, choices, code=code, values=values, errors=errors, languages=LANGUAGES
     )
 
@@ -130,8 +112,8 @@ def service_form(code: str | None = None) -> Any:
 @sign_in_first
 @requires(*MANAGERS)
 def counters_page() -> Any:
-    slug, choices = _site()
-    return _page(
+    slug, choices = site_choice()
+    return page(
         "admin/counters.html", slug, choices, counters=counter_setup.list_counters(ctx(), actor(), slug)
     )
 
@@ -141,7 +123,7 @@ def counters_page() -> Any:
 @sign_in_first
 @requires(*MANAGERS)
 def counter_form(number: int | None = None) -> Any:
-    slug, choices = _site()
+    slug, choices = site_choice()
     existing = {c["number"]: c for c in counter_setup.list_counters(ctx(), actor(), slug)}
     if number is not None and number not in existing:
         abort(404)
@@ -166,7 +148,7 @@ def counter_form(number: int | None = None) -> Any:
         values = {**values, **data}
     services = catalogue.list_services(ctx(), actor(), slug)
     weights = {s["code"]: s["weight"] for s in values.get("services") or []}
-    return _page(
+    return page(
         "admin/counter_form.html",
         slug,
         choices,
@@ -185,8 +167,8 @@ def counter_form(number: int | None = None) -> Any:
 @sign_in_first
 @requires(*MANAGERS)
 def accounts_page() -> Any:
-    slug, choices = _site()
-    return _page("admin/accounts.html", slug, choices, users=people.list_users(ctx(), actor(), slug))
+    slug, choices = site_choice()
+    return page("admin/accounts.html", slug, choices, users=people.list_users(ctx(), actor(), slug))
 
 
 @bp.route("/admin/accounts/new", methods=["GET", "POST"])
@@ -194,7 +176,7 @@ def accounts_page() -> Any:
 @sign_in_first
 @requires(*MANAGERS)
 def account_form(user_id: int | None = None) -> Any:
-    slug, choices = _site()
+    slug, choices = site_choice()
     existing = {u["id"]: u for u in people.list_users(ctx(), actor(), slug)}
     if user_id is not None and user_id not in existing:
         abort(404)
@@ -223,7 +205,7 @@ def account_form(user_id: int | None = None) -> Any:
         if errors:
             values = {**values, **data}
     roles = [r for r in ROLES if r != "admin" or actor().role == "admin"]
-    return _page(
+    return page(
         "admin/account_form.html",
         slug,
         choices,
@@ -245,7 +227,7 @@ DEVICE_FORM = {"kind": "text", "name": "text", "printer_url": "text"}
 @sign_in_first
 @requires(*MANAGERS)
 def devices_page() -> Any:
-    slug, choices = _site()
+    slug, choices = site_choice()
     values: dict[str, Any] = {"kind": "kiosk"}
     errors: dict[str, str] = {}
     link: dict[str, Any] | None = None
@@ -272,7 +254,7 @@ def devices_page() -> Any:
             values = data
     if link is not None:
         link["qr"] = qr_svg(link["url"])
-    return _page(
+    return page(
         "admin/devices.html",
         slug,
         choices,
@@ -298,7 +280,7 @@ PRINTER_STATES = {"ok": _l("Prête"), "error": _l("En erreur"), "unknown": _l("I
 @sign_in_first
 @requires(*MANAGERS)
 def device_form(device_id: int) -> Any:
-    slug, choices = _site()
+    slug, choices = site_choice()
     device = device_setup.get_device(ctx(), actor(), device_id)
     if device["site"] != slug:
         return redirect(url_for("admin.device_form", device_id=device_id, site=device["site"]))
@@ -330,7 +312,7 @@ def device_form(device_id: int) -> Any:
         values = {**values, **data}
     zone = ZoneInfo(sites.timezone_of(ctx(), actor(), slug) or "Europe/Paris")
     checked = device["printer_checked_at"]
-    return _page(
+    return page(
         "admin/device_form.html",
         slug,
         choices,
@@ -356,7 +338,7 @@ def device_form(device_id: int) -> Any:
 @sign_in_first
 @requires(*MANAGERS)
 def audit_page() -> Any:
-    slug, choices = _site()
+    slug, choices = site_choice()
     kind = request.args.get("kind", "")[:64] or None
     entries = audit.entries(ctx(), actor(), site=slug, kind=kind, limit=200)
     zone = ZoneInfo(sites.timezone_of(ctx(), actor(), slug) or "Europe/Paris")
@@ -365,4 +347,4 @@ def audit_page() -> Any:
         before, after = e["before"] or {}, e["after"] or {}
         keys = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
         e["changes"] = [(k, (before.get(k), after.get(k))) for k in keys]
-    return _page("admin/audit.html", slug, choices, entries=entries, kind=kind or "")
+    return page("admin/audit.html", slug, choices, entries=entries, kind=kind or "")

@@ -9,25 +9,22 @@ answered 422, with a French message next to each refused field (nothing saved).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_babel import gettext as _
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from guichet.core.roles import ADMIN, MANAGERS
-from guichet.services import catalogue, hours, site_setup, sites
-from guichet.web.auth import SLUG, actor, ctx, requires, sign_in_first
-from guichet.web.csrf import csrf_token
+from guichet.services import catalogue, hours, site_setup
+from guichet.web.auth import actor, ctx, requires, sign_in_first
 from guichet.web.forms import field_errors, read_form, submit
 from guichet.web.messages import messages
 
+from .pages import page, site_choice, weekdays
 from .views import bp
 
-M = TypeVar("M", bound=BaseModel)
-T = TypeVar("T")
 RANGES_A_DAY = 3
 OUTCOME_ROWS_FREE = 2
 SITE_FORM = {
@@ -48,50 +45,6 @@ NEW_SITE_FORM = {
     "timezone": "text",
     "holiday_subdivision": "text",
 }
-
-
-def _site() -> tuple[str, list[tuple[str, str]]]:
-    """The site the page sets up (a manager's own; an admin picks with ?site=) and the choices.
-    (The same as admin/setup_views' private helper; the lead may make one public.)"""
-    choices = sites.managed_sites(ctx(), actor())
-    if not choices:
-        abort(404)
-    asked = request.args.get("site", "")
-    slugs = [slug for slug, _name in choices]
-    return (asked if SLUG.match(asked) and asked in slugs else slugs[0]), choices
-
-
-def _page(template: str, slug: str, choices: list[tuple[str, str]], **values: Any) -> Any:
-    html = render_template(
-        template, site=slug, sites=choices, csrf=csrf_token(), staff_role=actor().role, **values
-    )
-    return html, 422 if values.get("errors") else 200
-
-
-def _worded(exc: ValidationError) -> dict[str, str]:
-    """The French errors by field; this area's own rules (unknown zone, overlapping ranges...) carry
-    their code as the error type, worded by guichet.web.messages."""
-    out = field_errors(exc)
-    words = messages()
-    for e in exc.errors(include_url=False, include_input=False):
-        if e["type"] in words:
-            name = str(e["loc"][0]) if e["loc"] else "form"
-            try:
-                out[name] = words[e["type"]] % dict(e.get("ctx") or {})
-            except (KeyError, TypeError, ValueError):
-                out[name] = words[e["type"]]
-    return out
-
-
-def _submit(
-    model: type[M], data: dict[str, Any], action: Callable[[M], T]
-) -> tuple[T | None, dict[str, str]]:
-    """forms.submit, with this area's own model rules (unknown zone, overlapping ranges) worded too."""
-    try:
-        model.model_validate(data)
-    except ValidationError as exc:
-        return None, _worded(exc)
-    return submit(model, data, action)
 
 
 def _subdivisions() -> list[tuple[str, str]]:
@@ -144,12 +97,12 @@ def _read_site_form() -> dict[str, Any]:
 @sign_in_first
 @requires(*MANAGERS)
 def site_page() -> Any:
-    slug, choices = _site()
+    slug, choices = site_choice()
     values = site_setup.get_settings(ctx(), actor(), slug)
     errors: dict[str, str] = {}
     if request.method == "POST":
         data = _read_site_form()
-        saved, errors = _submit(
+        saved, errors = submit(
             site_setup.SitePatch, data, lambda body: site_setup.update_site(ctx(), actor(), slug, body)
         )
         if not errors:
@@ -158,7 +111,7 @@ def site_page() -> Any:
     labels = values.get("outcome_labels") or {}
     rows = [(code, labels.get(code, "")) for code in values.get("outcomes") or []]
     rows += [("", "")] * OUTCOME_ROWS_FREE
-    return _page(
+    return page(
         "admin/site.html",
         slug,
         choices,
@@ -176,28 +129,24 @@ def site_page() -> Any:
 @sign_in_first
 @requires(ADMIN)
 def new_site_page() -> Any:
-    slug, choices = _site()
+    slug, choices = site_choice()
     values: dict[str, Any] = {"timezone": "Europe/Paris"}
     errors: dict[str, str] = {}
     if request.method == "POST":
         data = read_form(NEW_SITE_FORM)
         data["holiday_subdivision"] = data["holiday_subdivision"] or None
-        saved, errors = _submit(
+        saved, errors = submit(
             site_setup.SiteIn, data, lambda body: site_setup.create_site(ctx(), actor(), body)
         )
         if saved is not None:
             return redirect(url_for("admin.site_page", site=saved["slug"], saved="1"))
         values = data
-    return _page(
+    return page(
         "admin/site_new.html", slug, choices, values=values, errors=errors, subdivisions=_subdivisions()
     )
 
 
 # --- hours, exceptions and holidays -----------------------------------------------------------------
-
-
-def _weekdays() -> list[str]:
-    return [_("Lundi"), _("Mardi"), _("Mercredi"), _("Jeudi"), _("Vendredi"), _("Samedi"), _("Dimanche")]
 
 
 def _grid(weekly: list[dict[str, Any]]) -> dict[str, str]:
@@ -231,7 +180,7 @@ def _save_grid(slug: str, service: str | None) -> tuple[dict[str, str], dict[str
             try:
                 hours.RangeIn.model_validate(row)
             except ValidationError as exc:
-                errors[f"opens.{day}.{n}"] = next(iter(_worded(exc).values()))
+                errors[f"opens.{day}.{n}"] = next(iter(field_errors(exc, row).values()))
                 continue
             rows.append(row)
     if errors:
@@ -258,7 +207,7 @@ def _closure_form() -> dict[str, Any]:
 @sign_in_first
 @requires(*MANAGERS)
 def hours_page() -> Any:
-    slug, choices = _site()
+    slug, choices = site_choice()
     services = catalogue.list_services(ctx(), actor(), slug)
     asked = request.args.get("service", "")[:32]
     service = asked if asked in {sv["code"] for sv in services} else None
@@ -279,7 +228,7 @@ def hours_page() -> Any:
         return redirect(url_for("admin.hours_page", site=slug, service=service or None, saved="deleted"))
     elif request.method == "POST" and action == "closure":
         closure = _closure_form()
-        saved, errors = _submit(
+        saved, errors = submit(
             hours.ClosureIn, closure, lambda body: hours.add_closure(ctx(), actor(), slug, body)
         )
         if not errors:
@@ -294,7 +243,7 @@ def hours_page() -> Any:
     holidays = site_setup.upcoming_holidays(ctx(), actor(), slug)
     for h in holidays:
         h["local"] = date.fromisoformat(h["day"]).strftime("%d/%m/%Y")
-    return _page(
+    return page(
         "admin/hours.html",
         slug,
         choices,
@@ -303,7 +252,7 @@ def hours_page() -> Any:
         grid=grid,
         grid_errors=grid_errors,
         ranges=RANGES_A_DAY,
-        weekdays=_weekdays(),
+        weekdays=weekdays(),
         closures=closures,
         closure=closure,
         errors={**grid_errors, **errors},

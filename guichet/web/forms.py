@@ -37,23 +37,36 @@ def _words(kind: str, ctx: dict[str, Any]) -> str:
         return template
 
 
-def field_errors(exc: ValidationError) -> dict[str, str]:
-    """First error of each field, in French, keyed by the field's name (its first path element)."""
+def field_errors(exc: ValidationError, data: dict[str, Any] | None = None) -> dict[str, str]:
+    """First error of each field, in French, keyed by the field's name (its first path element).
+
+    A rule of an input model (an unknown time zone, overlapping ranges) raises its error code as the
+    error's type: it is worded by guichet.web.messages like a service's refusal. A field left empty
+    is "required", whatever the type it failed to parse as."""
     out: dict[str, str] = {}
+    table = messages()
     for error in exc.errors(include_url=False, include_input=False):
         name = str(error["loc"][0]) if error["loc"] else "form"
-        out.setdefault(name, _words(error["type"], dict(error.get("ctx") or {})))
+        ctx = dict(error.get("ctx") or {})
+        if error["type"] in table:
+            out.setdefault(name, _fill(table[error["type"]], ctx))
+        elif data is not None and data.get(name) in (None, ""):
+            out.setdefault(name, str(_("Ce champ est obligatoire.")))
+        else:
+            out.setdefault(name, _words(error["type"], ctx))
     return out
+
+
+def _fill(template: str, params: dict[str, Any]) -> str:
+    try:
+        return template % params
+    except (KeyError, TypeError, ValueError):
+        return template
 
 
 def domain_errors(exc: DomainError) -> dict[str, str]:
     """A refusal of the service, next to the field it names (or above the form)."""
-    template = messages().get(exc.code, exc.code)
-    try:
-        text = template % exc.params
-    except (KeyError, TypeError, ValueError):
-        text = template
-    return {str(exc.params.get("field", "form")): text}
+    return {str(exc.params.get("field", "form")): _fill(messages().get(exc.code, exc.code), exc.params)}
 
 
 def read_form(fields: dict[str, str]) -> dict[str, Any]:
@@ -92,10 +105,23 @@ def submit(model: type[M], data: dict[str, Any], action: Callable[[M], T]) -> tu
     try:
         body = model.model_validate(data)
     except ValidationError as exc:
-        return None, field_errors(exc)
+        return None, field_errors(exc, data)
     try:
         return action(body), {}
+    except ValidationError as exc:  # a service's second look (against the clock or stored values)
+        return None, field_errors(exc, data)
     except DomainError as exc:
         if isinstance(exc, (Forbidden, NotFound)) and "field" not in exc.params:
             raise  # not the form's fault: the page answers 403 or 404
         return None, domain_errors(exc)
+
+
+def refusal(action: Callable[[], object]) -> dict[str, str]:
+    """A button's action (a deletion) refused by a rule, worded above the form; {} once done."""
+    try:
+        action()
+    except DomainError as exc:
+        if isinstance(exc, (Forbidden, NotFound)) and "field" not in exc.params:
+            raise
+        return {"form": next(iter(domain_errors(exc).values()))}
+    return {}

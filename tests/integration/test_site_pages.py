@@ -260,7 +260,7 @@ def test_an_exception_is_added_listed_and_deleted(client, ctx, world) -> None:
     ("closure", "field", "words"),
     [
         ({"day": "2027-03-21"}, "day", "passé"),
-        ({"day": ""}, "day", "Valeur invalide."),
+        ({"day": ""}, "day", "Ce champ est obligatoire."),
         ({"day": "2027-04-01", "opens": "12:00", "closes": "09:00"}, "form", "doit suivre"),
     ],
 )
