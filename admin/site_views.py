@@ -20,6 +20,7 @@ from guichet.core.roles import ADMIN, MANAGERS
 from guichet.services import catalogue, hours, site_setup
 from guichet.web.auth import actor, ctx, requires, sign_in_first
 from guichet.web.forms import field_errors, read_form, submit
+from guichet.web.labels import outcome_labels, priority_labels
 from guichet.web.messages import messages
 
 from .pages import page, site_choice, weekdays
@@ -52,24 +53,6 @@ def _subdivisions() -> list[tuple[str, str]]:
     return [("", _("France métropolitaine (sans zone particulière)"))] + [
         (code, f"{code} — {aliases[code]}" if code in aliases else code) for code in site_setup.SUBDIVISIONS
     ]
-
-
-def _priority_labels() -> dict[str, str]:
-    return {
-        "cmi": _("Carte mobilité inclusion « priorité » ou « invalidité » (et son accompagnant)"),
-        "pregnancy": _("Femme enceinte"),
-        "elderly": _("Personne âgée de plus de 75 ans"),
-        "child": _("Personne accompagnée d'un enfant de moins de 3 ans"),
-    }
-
-
-def _outcome_names() -> dict[str, str]:
-    return {
-        "resolved": _("Résolu"),
-        "redirected": _("Orienté vers un partenaire"),
-        "escalated": _("Transmis au niveau 2"),
-        "incomplete": _("Dossier incomplet"),
-    }
 
 
 def _read_site_form() -> dict[str, Any]:
@@ -118,9 +101,9 @@ def site_page() -> Any:
         values=values,
         errors=errors,
         subdivisions=_subdivisions(),
-        priority_labels=_priority_labels(),
+        priority_labels=priority_labels(),
         outcome_rows=rows,
-        outcome_names=_outcome_names(),
+        outcome_names=outcome_labels(),
         is_admin=actor().role == ADMIN,
     )
 

@@ -12,9 +12,9 @@ from guichet.services import board, calling, counters
 from guichet.web.auth import actor, ctx, requires
 from guichet.web.bodies import parse
 from guichet.web.doors import ticket_door
+from guichet.web.labels import with_outcome_labels
 
 from .blueprint import bp
-from .labels import with_outcome_labels
 from .schemas import CounterStatus, Empty, WalkIn
 
 

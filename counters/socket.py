@@ -10,26 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import session
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
 from guichet.realtime import site_room
 from guichet.services import accounts
-from guichet.services.context import Actor
 from guichet.services.guards import is_staff
-from guichet.web.auth import ctx
-
-
-def _actor(auth: Any) -> Actor | None:
-    if isinstance(auth, dict) and isinstance(auth.get("token"), str):
-        return accounts.resolve_token(ctx(), auth["token"], ctx().clock())
-    user_id = session.get("user_id")
-    return accounts.actor_for_user(ctx(), int(user_id)) if user_id else None
+from guichet.web.auth import ctx, socket_actor
 
 
 class CounterNamespace(Namespace):
     def on_connect(self, auth: Any = None) -> None:
-        actor = _actor(auth)
+        actor = socket_actor(auth)
         if actor is None or not is_staff(actor):
             raise ConnectionRefusedError("staff_only")
         if actor.site_id is None:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from guichet.core.roles import MANAGERS, STAFF
 from guichet.web.auth import actor, requires, sign_in_first
 from guichet.web.csrf import csrf_token
+from guichet.web.labels import priority_labels
 
 from .blueprint import bp
 
@@ -48,10 +49,7 @@ def client_texts() -> dict[str, str]:
             min="{min}",
         ),
         "priority": _("Prioritaire"),
-        "priority_cmi": _("Carte mobilité inclusion « priorité » ou « invalidité » (et son accompagnant)"),
-        "priority_pregnancy": _("Femme enceinte"),
-        "priority_elderly": _("Personne âgée de plus de 75 ans"),
-        "priority_child": _("Personne accompagnée d'un enfant de moins de 3 ans"),
+        **{f"priority_{code}": label for code, label in priority_labels().items()},
         "appointment": _(
             "Rendez-vous à %(time)s (%(minutes)s min), code %(code)s",
             time="{time}",

@@ -9,27 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request, session
+from flask import session
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
 from guichet.core.roles import DISPLAY
 from guichet.realtime import display_service_room, site_room
 from guichet.services import accounts, display
-from guichet.web.auth import DEVICE_COOKIE, ctx
+from guichet.web.auth import ctx, socket_actor
 
 _KEY = "display_device"
 
 
-def _token(auth: Any) -> str | None:
-    if isinstance(auth, dict) and isinstance(auth.get("token"), str):
-        return str(auth["token"])
-    return request.cookies.get(DEVICE_COOKIE) or None
-
-
 class DisplayNamespace(Namespace):
     def on_connect(self, auth: Any = None) -> None:
-        token = _token(auth)
-        actor = accounts.resolve_token(ctx(), token, ctx().clock()) if token else None
+        actor = socket_actor(auth)
         if actor is None or actor.kind != "device" or actor.role != DISPLAY or actor.site_id is None:
             raise ConnectionRefusedError("display_only")
         config = accounts.device_config(ctx(), actor.id)

@@ -10,31 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request, session
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
 from guichet.core.roles import KIOSK_USERS
 from guichet.realtime import site_room
 from guichet.services import accounts
-from guichet.services.context import Actor
-from guichet.web.auth import DEVICE_COOKIE, SLUG, ctx
-
-
-def _actor(auth: Any) -> Actor | None:
-    """As for the kiosk page: a bearer token first, then a staff session, then the device's cookie."""
-    if isinstance(auth, dict) and isinstance(auth.get("token"), str):
-        return accounts.resolve_token(ctx(), auth["token"], ctx().clock())
-    user_id = session.get("user_id")
-    if user_id:
-        return accounts.actor_for_user(ctx(), int(user_id))
-    cookie = request.cookies.get(DEVICE_COOKIE)
-    actor = accounts.resolve_token(ctx(), cookie, ctx().clock()) if cookie else None
-    return actor if actor is not None and actor.kind == "device" else None  # a user's token is no cookie
+from guichet.web.auth import SLUG, ctx, socket_actor
 
 
 class KioskNamespace(Namespace):
     def on_connect(self, auth: Any = None) -> None:
-        actor = _actor(auth)
+        actor = socket_actor(auth)
         if actor is None or actor.role not in KIOSK_USERS:
             raise ConnectionRefusedError("kiosk_only")
         slug = auth.get("site") if isinstance(auth, dict) else None

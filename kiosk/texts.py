@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from guichet.core.estimate import wait_range_minutes
 from guichet.web.i18n import RTL
+from guichet.web.labels import priority_labels
 from printer import TicketPrint
 
 # Category code -> icon name; the words come from category_label().
@@ -43,13 +44,7 @@ def category_label(code: str) -> str:
 
 
 def priority_label(reason: str) -> str:
-    labels = {
-        "cmi": _("Carte mobilité inclusion « priorité » ou « invalidité » (et son accompagnant)"),
-        "pregnancy": _("Femme enceinte"),
-        "elderly": _("Personne âgée de plus de 75 ans"),
-        "child": _("Personne accompagnée d'un enfant de moins de 3 ans"),
-    }
-    return labels.get(reason, reason)
+    return priority_labels().get(reason, reason)
 
 
 def wait_text(seconds: int | None) -> str:

@@ -60,6 +60,18 @@ def current_actor() -> Actor | None:
     return actor
 
 
+def socket_actor(auth: Any) -> Actor | None:
+    """Who opens a Socket.IO connection, as for the pages: the token given in `auth` first, then a
+    staff session, then an enrolled device's cookie (a user's token never works as a cookie)."""
+    if isinstance(auth, dict) and isinstance(auth.get("token"), str):
+        return accounts.resolve_token(ctx(), auth["token"], ctx().clock())
+    if session.get("user_id"):
+        return accounts.actor_for_user(ctx(), int(session["user_id"]))
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    actor = accounts.resolve_token(ctx(), cookie, ctx().clock()) if cookie else None
+    return actor if actor is not None and actor.kind == "device" else None
+
+
 def public(view: F) -> F:
     """Mark a view as open to anonymous callers (tests enumerate routes and check the rest)."""
     view.public = True  # type: ignore[attr-defined]

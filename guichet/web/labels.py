@@ -1,10 +1,22 @@
-"""Translated labels the web layer adds to service results (services stay free of Flask)."""
+"""The words of the domain's codes that every door shows: priority reasons and visit outcomes.
+
+Services keep codes (they know no language); the kiosk, the counter, the admin pages and the API
+word them here, once, in the caller's language."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask_babel import gettext as _
+
+
+def priority_labels() -> dict[str, str]:
+    return {
+        "cmi": _("Carte mobilité inclusion « priorité » ou « invalidité » (et son accompagnant)"),
+        "pregnancy": _("Femme enceinte"),
+        "elderly": _("Personne âgée de plus de 75 ans"),
+        "child": _("Personne accompagnée d'un enfant de moins de 3 ans"),
+    }
 
 
 def outcome_labels() -> dict[str, str]:
