@@ -16,7 +16,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from guichet.core.roles import MANAGERS, ROLES
-from guichet.services import audit, catalogue, counter_setup, device_setup, people, sites
+from guichet.services import (
+    audit,
+    catalogue,
+    categories,
+    counter_setup,
+    device_setup,
+    partners,
+    people,
+    sites,
+)
 from guichet.web.auth import actor, ctx, requires, sign_in_first
 from guichet.web.forms import read_form, submit
 from guichet.web.i18n import LANGUAGES
@@ -101,7 +110,15 @@ def service_form(code: str | None = None) -> Any:
             return redirect(url_for("admin.services_page", site=slug, saved=saved["code"] if saved else ""))
         values = {**values, **data}
     return page(
-        "admin/service_form.html", slug, choices, code=code, values=values, errors=errors, languages=LANGUAGES
+        "admin/service_form.html",
+        slug,
+        choices,
+        code=code,
+        values=values,
+        errors=errors,
+        languages=LANGUAGES,
+        partners=[(p["code"], f"{p['name']} ({p['code']})") for p in partners.list_partners(ctx(), actor())],
+        categories=[(c["code"], c["label"]) for c in categories.list_categories(ctx(), actor(), slug)],
     )
 
 

@@ -17,14 +17,21 @@ class Range:
             raise ValueError("an opening range must close after it opens")
 
 
+# From midnight to the last instant of the day (closing time excluded, as for every range).
+ALL_DAY = Range(time(0), time.max)
+
+
 def ranges_for(
     day: date,
     weekly: Mapping[int, Sequence[Range]],
     exceptions: Mapping[date, Sequence[Range]],
 ) -> Sequence[Range]:
-    """A dated exception (empty: closed all day) replaces the weekday's usual ranges."""
+    """A dated exception (empty: closed all day) replaces the weekday's usual ranges; without any
+    weekly range the place is open all day, except on its dated exceptions (closures, holidays)."""
     if day in exceptions:
         return exceptions[day]
+    if not weekly:
+        return (ALL_DAY,)
     return weekly.get(day.weekday(), ())
 
 

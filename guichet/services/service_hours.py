@@ -11,10 +11,13 @@ from sqlalchemy.orm import Session
 from ..core import opening
 from ..core.issuing import Availability, Calendar, availability
 from ..models import Service, Site, TicketSequence
+from .site_rules import closed_days
 
 
-def calendar_of(site: Site, service_id: int | None = None) -> Calendar:
-    """Hours as core ranges: the site's own (service_id None), or one service's own."""
+def calendar_of(site: Site, service_id: int | None = None, year: int | None = None) -> Calendar:
+    """Hours as core ranges: the site's own (service_id None), or one service's own. With `year`, the
+    site's public holidays of that year (and the next: the next opening looks ahead) close it, unless the
+    site works them or a dated exception gives hours that day."""
     weekly: dict[int, list[opening.Range]] = {}
     for h in site.hours:
         if h.service_id != service_id:
@@ -25,6 +28,9 @@ def calendar_of(site: Site, service_id: int | None = None) -> Calendar:
         ranges = exceptions.setdefault(e.day, [])
         if e.opens and e.closes:
             ranges.append(opening.Range(e.opens, e.closes))
+    if service_id is None and year is not None:
+        for day in closed_days(site, (year, year + 1)):
+            exceptions.setdefault(day, [])
     return Calendar(weekly, exceptions)
 
 
@@ -45,7 +51,7 @@ def availability_of(
     return availability(
         local,
         active=service.active,
-        site_hours=site_hours if site_hours is not None else calendar_of(site),
+        site_hours=site_hours if site_hours is not None else calendar_of(site, year=local.year),
         own_hours=calendar_of(site, service.id),
         issued=issued,
         quota=service.daily_quota,

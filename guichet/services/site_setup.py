@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 from holidays.countries.france import France
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -29,7 +28,7 @@ from .changes import record_change
 from .context import Actor, Context, Event
 from .guards import managed_site
 from .inputs import Input, changes_of, optional_copy
-from .site_rules import queue_rules, settings_of
+from .site_rules import holiday_calendar, queue_rules, settings_of
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 OUTCOME = r"^[a-z0-9][a-z0-9_-]{0,31}$"
@@ -148,14 +147,10 @@ def site_json(ctx: Context, site: Site) -> dict[str, Any]:
     }
 
 
-def _holiday_calendar(subdivision: str | None, years: list[int]) -> holidays.HolidayBase:
-    return holidays.country_holidays("FR", subdiv=subdivision, years=years, language="fr")
-
-
 def _check_worked(worked: list[str] | tuple[str, ...], subdivision: str | None, today: date) -> None:
     """Each worked holiday names a holiday of the site's calendar: a date that is one, or a name."""
     years = list(range(today.year - 1, today.year + HOLIDAY_YEARS_AHEAD + 1))
-    names = {str(n).strip().lower() for n in _holiday_calendar(subdivision, years).values()}
+    names = {str(n).strip().lower() for n in holiday_calendar(subdivision, years).values()}
     for item in worked:
         try:
             day = date.fromisoformat(item)
@@ -163,7 +158,7 @@ def _check_worked(worked: list[str] | tuple[str, ...], subdivision: str | None, 
             if item.strip().lower() not in names:
                 raise Unprocessable("unknown_holiday", field="worked_holidays", holiday=item) from None
             continue
-        if day not in _holiday_calendar(subdivision, [day.year]):
+        if day not in holiday_calendar(subdivision, [day.year]):
             raise Unprocessable("unknown_holiday", field="worked_holidays", holiday=item)
 
 
@@ -308,7 +303,7 @@ def upcoming_holidays(ctx: Context, actor: Actor, slug: str, days: int = 366) ->
         cfg = settings_of(site)
         today = business_day(ctx.clock(), site.timezone)
     end = today + timedelta(days=days)
-    calendar = _holiday_calendar(cfg.holiday_subdivision, list(range(today.year, end.year + 1)))
+    calendar = holiday_calendar(cfg.holiday_subdivision, list(range(today.year, end.year + 1)))
     worked = {x.strip().lower() for x in cfg.worked_holidays}
     return [
         {

@@ -62,7 +62,7 @@ def list_services(
         samples = queue.service_samples(s, ids, now)
         counters = queue.open_counters(s, ids)
         local = now.astimezone(ZoneInfo(site.timezone))
-        site_hours = calendar_of(site)
+        site_hours = calendar_of(site, year=local.year)
         site_open, site_next = open_now(local, site_hours)
         items = []
         for sv in services:

@@ -72,7 +72,7 @@ def check_rules(actor: Actor, site: Site, service: Service, now: datetime, check
     state = issuing.availability(
         local,
         active=service.active,
-        site_hours=calendar_of(site),
+        site_hours=calendar_of(site, year=local.year),
         own_hours=issuing.ALWAYS if check_in else calendar_of(site, service.id),
         issued=0,  # the quota is checked on the number allocated, atomically
         quota=None,

@@ -199,21 +199,38 @@ def test_next_opening_keeps_the_local_time_zone_across_the_clock_change() -> Non
     assert found.astimezone(UTC) == datetime(2026, 3, 30, 7, 0, tzinfo=UTC)
 
 
+EVERY_MORNING = {d: [MORNING] for d in range(7)}
+
+
+def closed_from_16_march(days: int, **open_days: list[Range]) -> dict[date, list[Range]]:
+    """A long closure (works) from Monday 16 March 2026, with some days opened by their own hours."""
+    first = date(2026, 3, 16)
+    out: dict[date, list[Range]] = {first + timedelta(days=n): [] for n in range(days)}
+    for key, ranges in open_days.items():
+        out[date.fromisoformat(key[1:])] = ranges
+    return out
+
+
 def test_next_opening_is_none_when_nothing_opens_within_the_horizon() -> None:
-    far = {date(2026, 3, 16) + timedelta(days=40): [MORNING]}
-    assert next_opening(local(16, 10), {}, far) is None
-    assert next_opening(local(16, 10), {}, {}) is None
+    assert next_opening(local(16, 10), EVERY_MORNING, closed_from_16_march(60)) is None
 
 
 def test_next_opening_finds_an_exception_inside_the_horizon() -> None:
-    near = {date(2026, 3, 16) + timedelta(days=20): [MORNING]}
-    assert next_opening(local(16, 10), {}, near) == local(5, 9, month=4)
+    closures = closed_from_16_march(60, d20260405=[MORNING])
+    assert next_opening(local(16, 10), EVERY_MORNING, closures) == local(5, 9, month=4)
 
 
 def test_a_shorter_horizon_stops_the_search_sooner() -> None:
-    later = {date(2026, 3, 26): [MORNING]}
-    assert next_opening(local(16, 10), {}, later, horizon_days=5) is None
-    assert next_opening(local(16, 10), {}, later, horizon_days=15) == local(26, 9)
+    closures = closed_from_16_march(60, d20260326=[MORNING])
+    assert next_opening(local(16, 10), EVERY_MORNING, closures, horizon_days=5) is None
+    assert next_opening(local(16, 10), EVERY_MORNING, closures, horizon_days=15) == local(26, 9)
+
+
+def test_without_weekly_hours_a_place_is_open_all_day_except_on_its_closures() -> None:
+    closures = {date(2026, 3, 16): []}  # closed on Monday 16 (a holiday, a closure)
+    assert not is_open(local(16, 10), {}, closures)
+    assert is_open(local(17, 10), {}, closures) and is_open(local(17, 23), {}, closures)
+    assert next_opening(local(16, 10), {}, closures) == local(17, 0)
 
 
 @pytest.mark.parametrize(

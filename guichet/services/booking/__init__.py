@@ -28,7 +28,6 @@ from .appointments import (
     notification,
     view_appointment,
 )
-from .availability import closed_days
 from .bookings import ANTS_RE, BookingRequest, book
 from .changes import cancel, move
 from .feeds import expert_feed, feed_token, feed_url
@@ -51,7 +50,6 @@ __all__ = [
     "cancel",
     "change_until",
     "citizen_json",
-    "closed_days",
     "expert_feed",
     "feed_token",
     "feed_url",

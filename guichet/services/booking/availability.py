@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,25 +28,9 @@ from ...models import (
     User,
     UserService,
 )
-from ..site_rules import settings_of
+from ..site_rules import closed_days
 
 Intervals = dict[int, list[tuple[int, int]]]
-
-
-def closed_days(site: Site, years: range) -> frozenset[date]:
-    """National holidays for the site's subdivision (e.g. "57" adds Good Friday and 26 December in
-    Alsace-Moselle), minus the holidays the site works (settings `worked_holidays`: ISO dates or
-    holiday names such as "Lundi de Pentecôte")."""
-    cfg = settings_of(site)
-    calendar = holidays.country_holidays(
-        "FR", subdiv=cfg.holiday_subdivision, years=list(years), language="fr"
-    )
-    worked = {x.strip().lower() for x in cfg.worked_holidays}
-    return frozenset(
-        d
-        for d, name in calendar.items()
-        if d.isoformat() not in worked and str(name).strip().lower() not in worked
-    )
 
 
 @dataclass
