@@ -286,7 +286,7 @@ def test_the_hours_page_lists_the_coming_holidays_and_which_are_worked(client, c
     row = re.search(r"17/05/2027</th><td>([^<]+)</td><td>([^<]+)</td>", html)
     assert row and row.groups() == ("Lundi de Pentecôte", "Travaillé")
     noel = re.search(r"25/12/2027</th><td>([^<]+)</td><td>([^<]+)</td>", html)
-    assert noel and noel.group(2) == "Non travaillé : aucun rendez-vous proposé"
+    assert noel and noel.group(2) == "Non travaillé : borne fermée, aucun rendez-vous"
 
 
 def test_an_admin_creates_a_site_from_the_browser(client, ctx, world) -> None:
