@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort, redirect, request, url_for
 
 from guichet.core.roles import ADMIN, MANAGERS
-from guichet.services import categories, partners
+from guichet.services import categories, guards, partners
 from guichet.web.auth import actor, ctx, requires, sign_in_first
 from guichet.web.forms import read_form, refusal, submit
 from guichet.web.i18n import LANGUAGES
@@ -58,7 +58,7 @@ def partners_page() -> Any:
 @requires(*MANAGERS)
 def partner_form(partner_code: str | None = None) -> Any:
     slug, choices = site_choice()
-    partners.require_admin(actor())  # installation-wide: managers read the list only
+    guards.require_admin(actor())  # installation-wide: managers read the list only
     existing = {p["code"]: p for p in partners.list_partners(ctx(), actor())}
     if partner_code is not None and partner_code not in existing:
         abort(404)

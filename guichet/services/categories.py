@@ -45,7 +45,7 @@ def _last_sort(s: Session, site: Site) -> int:
     return int(s.scalar(select(func.max(Category.sort)).where(Category.site_id == site.id)) or 0)
 
 
-def _ordered(s: Session, site_id: int) -> list[Category]:
+def ordered(s: Session, site_id: int) -> list[Category]:
     return list(
         s.scalars(select(Category).where(Category.site_id == site_id).order_by(Category.sort, Category.code))
     )
@@ -60,13 +60,13 @@ def known_category(s: Session, site: Site, code: str) -> bool:
 def list_categories(ctx: Context, actor: Actor, slug: str) -> list[dict[str, Any]]:
     with ctx.db.session() as s:
         site = managed_site(s, actor, slug)
-        return [category_json(c) for c in _ordered(s, site.id)]
+        return [category_json(c) for c in ordered(s, site.id)]
 
 
 def kiosk_categories(ctx: Context, site_id: int) -> list[dict[str, Any]]:
     """The categories in kiosk order, for a page that has already checked its caller's site."""
     with ctx.db.session() as s:
-        return [category_json(c) for c in _ordered(s, site_id)]
+        return [category_json(c) for c in ordered(s, site_id)]
 
 
 def create_category(ctx: Context, actor: Actor, slug: str, data: CategoryIn) -> dict[str, Any]:

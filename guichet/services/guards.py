@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.errors import Forbidden, NotFound
-from ..core.roles import MANAGERS, STAFF
+from ..core.roles import ADMIN, MANAGERS, STAFF
 from ..models import Site
 from .context import Actor
 
@@ -28,6 +28,12 @@ def is_manager(actor: Actor | None) -> bool:
 def require_staff(actor: Actor) -> None:
     """Only accounts act at counters and on cases (a kiosk or a display never does)."""
     if not is_staff(actor):
+        raise Forbidden("role", role=actor.role)
+
+
+def require_admin(actor: Actor) -> None:
+    """Installation-wide changes (sites, partners) are the admins' (and the command line's) business."""
+    if not (is_manager(actor) and actor.role == ADMIN):
         raise Forbidden("role", role=actor.role)
 
 

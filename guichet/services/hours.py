@@ -86,7 +86,7 @@ def _hhmm(t: time) -> str:
     return t.strftime("%H:%M")
 
 
-def _weekly_json(site: Site, service_id: int | None) -> list[dict[str, Any]]:
+def weekly_json(site: Site, service_id: int | None) -> list[dict[str, Any]]:
     rows = [h for h in site.hours if h.service_id == service_id]
     return [
         {"weekday": h.weekday, "opens": _hhmm(h.opens), "closes": _hhmm(h.closes)}
@@ -148,7 +148,7 @@ def get_hours(ctx: Context, actor: Actor, slug: str, service: str | None = None)
     with ctx.db.session() as s:
         site = managed_site(s, actor, slug)
         service_id = _service(s, site, service).id if service is not None else None
-        return {"weekly": _weekly_json(site, service_id)}
+        return {"weekly": weekly_json(site, service_id)}
 
 
 def set_hours(
@@ -160,9 +160,9 @@ def set_hours(
         site = managed_site(s, actor, slug)
         sv = _service(s, site, service) if service is not None else None
         service_id = sv.id if sv is not None else None
-        before = _weekly_json(site, service_id)
+        before = weekly_json(site, service_id)
         _replace_weekly(s, site, service_id, _as_weekly(data))
-        after = _weekly_json(site, service_id)
+        after = weekly_json(site, service_id)
         if after != before:
             kind, target = ("service.hours", sv.code) if sv is not None else ("site.hours", site.slug)
             record_change(

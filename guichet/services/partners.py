@@ -9,13 +9,12 @@ from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..core.errors import DomainError, Forbidden, NotFound
-from ..core.roles import ADMIN
+from ..core.errors import DomainError, NotFound
 from ..models import Partner, Service
 from .catalogue import CODE
 from .changes import record_change
 from .context import Actor, Context, Event
-from .guards import require_manager
+from .guards import require_admin, require_manager
 from .inputs import Input, changes_of, optional_copy
 
 
@@ -31,10 +30,6 @@ def partner_json(p: Partner, services: int = 0) -> dict[str, Any]:
     return {"code": p.code, "name": p.name, "services": services}
 
 
-def require_admin(actor: Actor) -> None:
-    """Installation-wide lists are the admins' business: a manager's change would reach other sites."""
-    if not (actor.is_user and actor.role == ADMIN):
-        raise Forbidden("role", role=actor.role)
 
 
 def _partner(s: Session, code: str) -> Partner:

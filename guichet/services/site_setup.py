@@ -17,16 +17,15 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core.errors import DomainError, Forbidden, Unprocessable
+from ..core.errors import DomainError, Unprocessable
 from ..core.numbering import business_day
-from ..core.roles import ADMIN
 from ..core.site_settings import LEGAL_PRIORITY, MAX_DISPLAY_MESSAGE, SiteSettings
 from ..core.tickets import DEFAULT_OUTCOMES
 from ..models import Appointment, Site, Ticket
 from . import display
 from .changes import record_change
 from .context import Actor, Context, Event
-from .guards import managed_site
+from .guards import managed_site, require_admin
 from .inputs import Input, changes_of, optional_copy
 from .site_rules import holiday_calendar, queue_rules, settings_of
 
@@ -218,8 +217,7 @@ def get_settings(ctx: Context, actor: Actor, slug: str) -> dict[str, Any]:
 
 def create_site(ctx: Context, actor: Actor, data: SiteIn) -> dict[str, Any]:
     """Admins only: a manager runs one site and may not open others."""
-    if not (actor.is_user and actor.role == ADMIN):
-        raise Forbidden("role", role=actor.role)
+    require_admin(actor)
 
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
         return site_json(ctx, new_site(s, events, actor, ctx.clock(), data))

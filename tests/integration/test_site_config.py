@@ -59,6 +59,50 @@ def test_the_export_holds_the_sites_services_and_counters_without_ids_or_people(
         assert secret not in text
 
 
+def test_the_export_holds_every_part_of_the_set_up(demo_db) -> None:
+    runner, _url = demo_db
+    data = _export(runner)
+    assert data["site"]["name"] and data["site"]["timezone"] == "Europe/Paris"
+    assert "cmi" in data["site"]["priority_reasons"]
+    for part in ("partners", "categories", "services", "counters", "places", "motifs"):
+        assert data[part], part
+    assert data["hours"]["weekly"] and all(
+        set(r) == {"weekday", "opens", "closes"} for r in data["hours"]["weekly"]
+    )
+    assert {"code", "service", "duration_min"} <= set(data["motifs"][0])
+
+
+def test_export_then_import_into_a_fresh_database_gives_the_same_site(demo_db, tmp_path, monkeypatch) -> None:
+    runner, _url = demo_db
+    original = _export(runner)
+    path = _write(tmp_path, original)
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setenv("GUICHET_DATABASE_URL", fresh)
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    dry = runner.invoke(main, ["config", "import", path])
+    assert dry.exit_code == 0, dry.output
+    assert "+ site demo" in dry.output and "dry run, nothing saved" in dry.output
+    assert runner.invoke(main, ["config", "export", "demo"]).exit_code != 0  # the dry run left nothing
+    applied = runner.invoke(main, ["config", "import", path, "--apply"])
+    assert applied.exit_code == 0, applied.output
+    assert _export(runner) == original
+    again = runner.invoke(main, ["config", "import", path, "--apply"])
+    assert "0 to create, 0 to change" in again.output
+
+
+def test_a_site_can_be_copied_under_another_slug(demo_db, tmp_path) -> None:
+    runner, _url = demo_db
+    original = _export(runner)
+    result = runner.invoke(
+        main, ["config", "import", _write(tmp_path, original), "--site", "copie", "--apply"]
+    )
+    assert result.exit_code == 0, result.output
+    copy = _export(runner, "copie")
+    assert copy["site"]["slug"] == "copie"
+    for part in ("services", "counters", "motifs", "places", "categories", "hours", "partners"):
+        assert copy[part] == original[part], part
+
+
 def test_importing_the_sites_own_export_changes_nothing(demo_db, tmp_path) -> None:
     runner, _url = demo_db
     result = runner.invoke(main, ["config", "import", _write(tmp_path, _export(runner)), "--apply"])
