@@ -8,7 +8,6 @@ next to each refused field (nothing saved).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import abort, redirect, request, url_for
@@ -19,7 +18,7 @@ from guichet.services.booking import motif_setup, place_setup
 from guichet.web.auth import actor, ctx, requires, sign_in_first
 from guichet.web.forms import read_form, refusal, submit
 
-from .pages import page, site_choice
+from .pages import french_day, page, site_choice
 from .views import bp
 
 PLACE_FORM = {"name": "text", "address": "text", "active": "bool"}
@@ -51,11 +50,6 @@ NEW_MOTIF = {
     "max_per_contact": 2,
     "active": True,
 }
-
-
-def _day(value: str) -> str:
-    """A stored YYYY-MM-DD shown as a French date."""
-    return date.fromisoformat(value).strftime("%d/%m/%Y")
 
 
 # --- places -----------------------------------------------------------------------------------------
@@ -129,7 +123,7 @@ def booking_place(place_id: int) -> Any:
     elif action is not None:
         abort(400)
     closures = [
-        {**c, "first": _day(c["first_day"]), "last": _day(c["last_day"])}
+        {**c, "first": french_day(c["first_day"]), "last": french_day(c["last_day"])}
         for c in place_setup.list_closures(ctx(), actor(), slug, place_id)
     ]
     return page(

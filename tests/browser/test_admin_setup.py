@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from guichet.services.demo import DEMO_PASSWORD
+
 from ..live_server import ServerProcess, cli, server_env
 from .axe import check_axe
 
@@ -145,3 +147,54 @@ def test_from_an_empty_database_to_a_ticket_called_at_a_new_counter(
     expect(agent.locator("#t-service")).to_have_text("État civil")
     for context in (agent.context, kiosk.context):
         context.close()
+
+
+# Every set-up page of a furnished site (the demo's), with one refused form, read by axe-core.
+SET_UP_PAGES = [
+    ("/admin/site", "site settings"),
+    ("/admin/hours", "opening hours"),
+    ("/admin/partners", "partners and categories"),
+    ("/admin/partners/new", "partner form"),
+    ("/admin/categories/new", "category form"),
+    ("/admin/devices", "devices"),
+    ("/admin/booking/places", "booking places"),
+    ("/admin/booking/motifs", "booking motifs"),
+    ("/admin/booking/motifs/new", "motif form"),
+    ("/admin/booking/experts", "experts"),
+    ("/admin/sites/new", "new site"),
+]
+
+
+def test_every_set_up_page_of_a_furnished_site_passes_axe(
+    page: Page, live_server: Any, screenshot: Any
+) -> None:
+    page.goto(live_server.url + "/login?next=/admin")
+    page.get_by_label("Identifiant").fill("admin")
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Paramétrage du site")
+    for path, what in SET_UP_PAGES:
+        page.goto(f"{live_server.url}{path}?site=demo")
+        expect(page.locator("h1")).not_to_be_empty()
+        check_axe(page, what)
+    # The pages reached from the lists: a place, a motif, an expert's agenda, a display's settings.
+    for path, link, what in [
+        ("/admin/booking/places", "table a", "place form"),
+        ("/admin/booking/motifs", "table a", "motif edit form"),
+        ("/admin/booking/experts", "table a", "expert agenda"),
+        ("/admin/devices", "table a", "device form"),
+    ]:
+        page.goto(f"{live_server.url}{path}?site=demo")
+        page.locator(link).first.click()
+        expect(page.locator("h1")).not_to_be_empty()
+        check_axe(page, what)
+        screenshot(page, "admin-" + what.replace(" ", "-"))
+    # A refused form: the errors next to their fields pass too.
+    page.goto(f"{live_server.url}/admin/hours?site=demo")
+    screenshot(page, "admin-hours")
+    page.goto(f"{live_server.url}/admin/booking/motifs/new?site=demo")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(page.locator("#form-errors")).to_be_visible()
+    check_axe(page, "motif form with errors")
+    page.goto(f"{live_server.url}/admin/site?site=demo")
+    screenshot(page, "admin-site")
