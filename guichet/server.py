@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import signal
+import socket
 from typing import Any
 
 from flask import Flask
@@ -62,9 +63,16 @@ def _run_gevent(app: Flask, host: str, port: int) -> None:
     from gevent.event import Event
     from gevent.pool import Pool
 
+    class Server(pywsgi.WSGIServer):  # type: ignore[misc]
+        def handle(self, sock: Any, address: Any) -> None:
+            # pywsgi writes a response's headers and body in separate sends: with Nagle's algorithm
+            # the body then waits for the client's delayed ACK, about 40 ms on a keep-alive connection.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            super().handle(sock, address)
+
     requests = _InFlight(app)
     pool = Pool()  # unbounded; kept so that stopping can end the idle keep-alive connections
-    server = pywsgi.WSGIServer((host, port), requests, spawn=pool, log=None, error_log=_ErrorLog())
+    server = Server((host, port), requests, spawn=pool, log=None, error_log=_ErrorLog())
     stopping = Event()
 
     def stop(signum: int) -> None:
