@@ -27,6 +27,8 @@ TRACK_NAMESPACE = "/track"
 KIOSK_NAMESPACE = "/kiosk"
 # The kiosk hears only that its site's set-up changed (kiosk/socket.py); queue news is not its business.
 KIOSK_EVENTS = frozenset({"settings_changed"})
+# At most this many committed batches of events are published together (see Hub._publisher).
+COALESCE_MAX_BATCHES = 64
 # Namespaces that hear about a site's queue.
 SITE_NAMESPACES = (DISPLAY_NAMESPACE, COUNTER_NAMESPACE)
 # Workstation news: counters, cases and the experts' appointments concern staff, never the
@@ -105,12 +107,22 @@ class Hub:
     def _publisher(self, outbox: queue.Queue[list[Event]]) -> None:
         while True:
             events = outbox.get()
+            taken = 1
+            # Under load, the batches committed meanwhile go out together: each service's queue figures
+            # are then computed once for all of them, after the last commit (so never stale).
+            while taken < COALESCE_MAX_BATCHES:
+                try:
+                    events = events + outbox.get_nowait()
+                except queue.Empty:
+                    break
+                taken += 1
             try:
                 self._publish_now(events, between=lambda: self.sio.sleep(0))
             except Exception:  # never reached (_publish_now logs), but the publisher must not die
                 log.exception("publisher")
             finally:
-                outbox.task_done()
+                for _ in range(taken):
+                    outbox.task_done()
 
     def _publish_now(self, events: list[Event], between: Callable[[], object] = lambda: None) -> None:
         figures: dict[tuple[int, str], dict[str, Any] | None] = {}  # once per service and batch

@@ -162,3 +162,23 @@ def test_under_gevent_the_request_does_not_wait_for_the_fan_out_and_events_keep_
     assert site_wide == [
         pair for n in range(5) for pair in (("ticket_called", f"A{n}"), ("queue_changed", "CAF"))
     ]
+
+
+def test_batches_committed_while_the_publisher_is_busy_share_one_figures_read_per_service() -> None:
+    from guichet.realtime import Hub
+
+    sio = SlowSocketIO()
+    reads: list[str] = []
+
+    def figures(_site: int, code: str) -> dict:
+        reads.append(code)
+        return {"waiting": len(reads), "estimated_wait_s": 0, "open": True}
+
+    hub = Hub(sio, queue_figures=figures)
+    for n in range(20):  # the first batch keeps the publisher busy while the others queue up
+        hub.publish([Event("queue_changed", 1, {"service": "CAF" if n % 2 else "CPAM"})])
+    assert hub.wait_published(10)
+    # Every event still goes out, in order, but the figures were read far fewer times than 20.
+    site_wide = [what for name, what, room in sio.emitted if room == "site:1"]
+    assert site_wide == ["CAF" if n % 2 else "CPAM" for n in range(20)]
+    assert 2 <= len(reads) < 10, reads
