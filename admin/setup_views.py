@@ -290,7 +290,7 @@ DISPLAY_FORM = {
     "languages": "codes",
     "max_calls": "int",
 }
-PRINTER_STATES = {"ok": _l("Prête"), "error": _l("En erreur"), "unknown": _l("Inconnu (jamais vérifiée)")}
+PRINTER_STATES = {"ok": _l("Prête"), "error": _l("En erreur"), "unknown": _l("Inconnue (jamais vérifiée)")}
 
 
 @bp.route("/admin/devices/<int:device_id>", methods=["GET", "POST"])

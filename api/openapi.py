@@ -368,7 +368,7 @@ OPERATIONS: tuple[Op, ...] = (
         (400, 404),
         query=q.AuditQuery,
     ),
-    # [site] operations of this area go below this line
+    # setup: site settings, hours and closures
     Op(
         "post",
         "/sites",
@@ -449,7 +449,7 @@ OPERATIONS: tuple[Op, ...] = (
         {204: None},
         (404,),
     ),
-    # [devices] operations of this area go below this line
+    # setup: partners, categories, devices
     Op(
         "patch",
         "/devices/{device_id}",
@@ -529,7 +529,7 @@ OPERATIONS: tuple[Op, ...] = (
         {204: None},
         (404, 409),
     ),
-    # [booking-places] operations of this area go below this line
+    # setup: booking places and motifs
     Op(
         "get",
         "/sites/{slug}/places",
@@ -623,7 +623,7 @@ OPERATIONS: tuple[Op, ...] = (
         {204: None},
         (404, 409),
     ),
-    # [booking-experts] operations of this area go below this line
+    # setup: experts' agendas
     Op(
         "get",
         "/sites/{slug}/experts",

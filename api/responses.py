@@ -606,7 +606,7 @@ class NewDevice(Device):
     enrolment: EnrolmentLink
 
 
-# --- [site] response models of this area go below this line ----------------------------------
+# --- setup: site settings, hours and closures ---------------------------------------------------------
 
 
 class SiteSettings(BaseModel):
@@ -653,7 +653,7 @@ class Closures(BaseModel):
     closures: list[Closure]
 
 
-# --- [devices] response models of this area go below this line ----------------------------------
+# --- setup: partners, categories, devices -------------------------------------------------------------
 
 
 class DisplayConfig(BaseModel):
@@ -705,7 +705,7 @@ class Categories(BaseModel):
     categories: list[Category]
 
 
-# --- [booking-places] response models of this area go below this line ----------------------------------
+# --- setup: booking places and motifs -----------------------------------------------------------------
 
 
 class SetupPlace(BaseModel):
@@ -747,7 +747,7 @@ class SetupMotifs(BaseModel):
     motifs: list[SetupMotif]
 
 
-# --- [booking-experts] response models of this area go below this line ----------------------------------
+# --- setup: experts' agendas --------------------------------------------------------------------------
 
 
 class AgendaExpert(BaseModel):

@@ -39,6 +39,7 @@ def category_label(code: str) -> str:
         "courrier": _("Courrier et colis"),
         "justice": _("Justice et droits"),
         "mairie": _("Mairie : état civil, élections, école"),
+        "autres": _("Autres services"),
     }
     return labels.get(code) or code.replace("-", " ").capitalize()
 

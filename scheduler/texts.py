@@ -9,7 +9,7 @@ from babel.dates import format_date, format_time
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
-from guichet.web.messages import messages
+from guichet.web.messages import word
 
 
 def _locale() -> str:
@@ -46,13 +46,7 @@ def slots_count(n: int) -> str:
 
 def error_message(code: str, params: dict[str, Any] | None = None) -> str:
     """The French sentence the API gives for an error code (one wording for API and pages)."""
-    template = messages().get(code)
-    if template is None:
-        return _("Une erreur s'est produite. Réessayez.")
-    try:
-        return template % (params or {})
-    except (KeyError, TypeError, ValueError):
-        return template
+    return word(code, params) or _("Une erreur s'est produite. Réessayez.")
 
 
 def parse_iso(value: str) -> datetime | None:

@@ -30,8 +30,6 @@ def partner_json(p: Partner, services: int = 0) -> dict[str, Any]:
     return {"code": p.code, "name": p.name, "services": services}
 
 
-
-
 def _partner(s: Session, code: str) -> Partner:
     p = s.scalar(select(Partner).where(Partner.code == code).with_for_update())
     if p is None:

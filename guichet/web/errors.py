@@ -16,7 +16,7 @@ from ..core.errors import DomainError, Forbidden, Invalid, NotFound, Unprocessab
 from .auth import Unauthenticated, WrongRole
 from .bodies import InvalidJson
 from .csrf import CsrfFailed
-from .messages import messages
+from .messages import word
 from .ratelimit import RateLimited
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,7 @@ def payload(
     code: str, status: int, params: dict[str, Any] | None = None, **extra: Any
 ) -> tuple[Response, int]:
     """The answer to a refusal, always a Response (headers such as Retry-After can be added to a page too)."""
-    template = messages().get(code)
-    try:
-        message = template % (params or {}) if template else code
-    except (KeyError, TypeError, ValueError):
-        message = template or code
+    message = word(code, params) or code
     if not wants_json():
         page = make_response(render_template("error.html", status=status, code=code, message=message))
         return page, status

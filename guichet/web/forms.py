@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
 from ..core.errors import DomainError, Forbidden, NotFound
-from .messages import messages
+from .messages import messages, word
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -49,7 +49,7 @@ def field_errors(exc: ValidationError, data: dict[str, Any] | None = None) -> di
         name = str(error["loc"][0]) if error["loc"] else "form"
         ctx = dict(error.get("ctx") or {})
         if error["type"] in table:
-            out.setdefault(name, _fill(table[error["type"]], ctx))
+            out.setdefault(name, word(error["type"], ctx) or table[error["type"]])
         elif data is not None and data.get(name) in (None, ""):
             out.setdefault(name, str(_("Ce champ est obligatoire.")))
         else:
@@ -57,16 +57,9 @@ def field_errors(exc: ValidationError, data: dict[str, Any] | None = None) -> di
     return out
 
 
-def _fill(template: str, params: dict[str, Any]) -> str:
-    try:
-        return template % params
-    except (KeyError, TypeError, ValueError):
-        return template
-
-
 def domain_errors(exc: DomainError) -> dict[str, str]:
     """A refusal of the service, next to the field it names (or above the form)."""
-    return {str(exc.params.get("field", "form")): _fill(messages().get(exc.code, exc.code), exc.params)}
+    return {str(exc.params.get("field", "form")): word(exc.code, exc.params) or exc.code}
 
 
 def read_form(fields: dict[str, str]) -> dict[str, Any]:

@@ -6,7 +6,11 @@ for the API's JSON `message`, the kiosk's screen and the pages.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 
 def messages() -> dict[str, str]:
@@ -112,7 +116,7 @@ def messages() -> dict[str, str]:
             "La partie « %(section)s » du fichier est mal formée (chaque élément a un « %(key)s »)."
         ),
         "config_item": _("%(item)s : champ « %(field)s » refusé (%(reason)s)."),
-        # [site] messages of this area go below this line
+        # site settings, hours and closures
         "site_has_tickets_today": _(
             "Des tickets ont été délivrés aujourd'hui : changer de fuseau horaire changerait leur journée. "
             "Faites-le un jour sans tickets, avant l'ouverture."
@@ -135,37 +139,25 @@ def messages() -> dict[str, str]:
             "Indiquez l'heure d'ouverture et l'heure de fermeture, ou aucune pour fermer toute la journée."
         ),
         "closure_day_taken": _("Une exception existe déjà le %(day)s : supprimez-la d'abord."),
-        # [devices] messages of this area go below this line
+        # partners, categories, devices
         "partner_code_taken": _("Le code « %(partner)s » est déjà celui d'un autre partenaire."),
-        "partner_in_use": _(
-            "Le partenaire « %(partner)s » est celui de %(services)s service(s) : "
-            "choisissez-leur un autre partenaire avant de le supprimer."
-        ),
         "category_code_taken": _("Le code « %(category)s » est déjà celui d'une autre catégorie du site."),
         "category_not_found": _("Catégorie « %(category)s » inconnue sur ce site."),
-        "category_in_use": _(
-            "La catégorie « %(category)s » regroupe %(services)s service(s) : "
-            "rangez-les dans une autre catégorie avant de la supprimer."
-        ),
         "not_a_kiosk": _("Seule une borne a une imprimante de tickets."),
         "not_a_display": _("Seul un écran d'appel a ce réglage."),
-        # [booking-places] messages of this area go below this line
+        # booking places and motifs
         "place_not_found": _("Lieu de rendez-vous inconnu."),
         "place_in_use": _(
             "Le lieu « %(place)s » a déjà servi (rendez-vous ou plages d'ouverture) : désactivez-le plutôt."
         ),
         "closure_not_found": _("Fermeture inconnue."),
-        "closure_has_appointments": _(
-            "Rendez-vous encore pris à « %(place)s » ces jours-là : %(count)s. "
-            "Déplacez-les ou annulez-les d'abord, puis fermez le lieu."
-        ),
         "closure_in_past": _("Ce jour est passé : une fermeture commence aujourd'hui ou plus tard."),
         "closure_order": _("Le dernier jour précède le premier."),
         "closure_too_long": _("Une fermeture dure un an au plus."),
         "motif_code_taken": _("Le code « %(motif)s » est déjà celui d'un autre motif du site."),
         "motif_in_use": _("Le motif « %(motif)s » a déjà des rendez-vous : désactivez-le plutôt."),
         "motif_delays": _("Le délai maximal doit dépasser le délai minimal."),
-        # [booking-experts] messages of this area go below this line
+        # experts' agendas
         "not_an_expert": _("Ce compte n'est pas un expert actif de ce site."),
         "unknown_place": _("Lieu inconnu sur ce site."),
         "unknown_motif": _("Motif inconnu sur ce site : %(motif)s."),
@@ -177,16 +169,9 @@ def messages() -> dict[str, str]:
             "Cette plage chevauche une autre plage du même expert (même jour, mêmes heures, "
             "périodes communes)."
         ),
-        "range_has_appointments": _(
-            "%(count)s rendez-vous à venir dépendent de cette plage : déplacez-les ou annulez-les d'abord."
-        ),
         "range_not_found": _("Plage d'ouverture inconnue."),
         "absence_times_inverted": _("La fin de l'absence doit suivre son début."),
         "absence_in_the_past": _("Cette absence est déjà terminée."),
-        "absence_has_appointments": _(
-            "%(count)s rendez-vous à venir tombent pendant cette absence : "
-            "déplacez-les ou annulez-les d'abord."
-        ),
         "absence_not_found": _("Absence inconnue."),
         "service_code_taken": _("Le code « %(service)s » est déjà celui d'un autre service du site."),
         "prefix_taken": _("La lettre « %(prefix)s » est déjà celle du service %(service)s."),
@@ -219,3 +204,80 @@ def messages() -> dict[str, str]:
         "device_not_found": _("Appareil inconnu."),
         "invalid_limit": _("Nombre d'entrées invalide (au plus %(maximum)s)."),
     }
+
+
+def _counted(code: str, params: Mapping[str, Any]) -> str | None:
+    """The refusals that give a count, worded with the plural forms of the caller's language."""
+    n = params.get("count", params.get("services"))
+    if isinstance(n, bool) or not isinstance(n, int):
+        return None
+    if code == "partner_in_use":
+        return str(
+            ngettext(
+                "Le partenaire « %(partner)s » est celui de %(services)s service : "
+                "choisissez-lui un autre partenaire avant de le supprimer.",
+                "Le partenaire « %(partner)s » est celui de %(services)s services : "
+                "choisissez-leur un autre partenaire avant de le supprimer.",
+                n,
+                **params,
+            )
+        )
+    if code == "category_in_use":
+        return str(
+            ngettext(
+                "La catégorie « %(category)s » regroupe %(services)s service : "
+                "rangez-le dans une autre catégorie avant de la supprimer.",
+                "La catégorie « %(category)s » regroupe %(services)s services : "
+                "rangez-les dans une autre catégorie avant de la supprimer.",
+                n,
+                **params,
+            )
+        )
+    if code == "closure_has_appointments":
+        return str(
+            ngettext(
+                "%(count)s rendez-vous est encore pris à « %(place)s » ces jours-là : "
+                "déplacez-le ou annulez-le d'abord, puis fermez le lieu.",
+                "%(count)s rendez-vous sont encore pris à « %(place)s » ces jours-là : "
+                "déplacez-les ou annulez-les d'abord, puis fermez le lieu.",
+                n,
+                **params,
+            )
+        )
+    if code == "range_has_appointments":
+        return str(
+            ngettext(
+                "%(count)s rendez-vous à venir dépend de cette plage : déplacez-le ou annulez-le d'abord.",
+                "%(count)s rendez-vous à venir dépendent de cette plage : "
+                "déplacez-les ou annulez-les d'abord.",
+                n,
+                **params,
+            )
+        )
+    if code == "absence_has_appointments":
+        return str(
+            ngettext(
+                "%(count)s rendez-vous à venir tombe pendant cette absence : "
+                "déplacez-le ou annulez-le d'abord.",
+                "%(count)s rendez-vous à venir tombent pendant cette absence : "
+                "déplacez-les ou annulez-les d'abord.",
+                n,
+                **params,
+            )
+        )
+    return None
+
+
+def word(code: str, params: Mapping[str, Any] | None = None) -> str | None:
+    """The sentence for an error code with its parameters filled in (None: no sentence for it)."""
+    params = params or {}
+    counted = _counted(code, params)
+    if counted is not None:
+        return counted
+    template = messages().get(code)
+    if template is None:
+        return None
+    try:
+        return template % params
+    except (KeyError, TypeError, ValueError):
+        return template

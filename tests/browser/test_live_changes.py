@@ -23,7 +23,7 @@ LIVE_MS = 5000  # "within seconds"
 CODE = "LIVE_TEST"
 LABEL = "Aide aux associations"
 NEW_LABEL = "Vie associative et bénévolat"
-CATEGORY = "Autres"  # no category: a tile of its own on the kiosk's home screen
+CATEGORY = "Autres services"  # no category: a tile of its own on the kiosk's home screen
 MESSAGE = "Guichet associations ouvert ce jeudi"
 
 

@@ -283,7 +283,8 @@ def test_a_closure_over_booked_days_is_refused_409_with_their_count_until_they_a
     body = {"first_day": "2027-03-24", "last_day": "2027-03-26"}
     r = client.post(f"{API}/places/{booking.place}/closures", json=body, headers=world.auth("manager"))
     assert r.status_code == 409 and r.get_json()["error"] == "closure_has_appointments"
-    assert r.get_json()["details"]["count"] == 2 and "ces jours-là : 2." in r.get_json()["message"]
+    answer = r.get_json()
+    assert answer["details"]["count"] == 2 and "2 rendez-vous sont encore pris" in answer["message"]
     assert _count(ctx, PlaceClosure) == 0 and _kinds(ctx) == []
     # Days around them close; the booked ones, once cancelled, no longer hold the closure back.
     ok = client.post(
@@ -538,7 +539,7 @@ def test_the_place_page_edits_closes_and_reopens_with_french_errors(client, ctx,
     busy = client.post(
         url, data={"csrf": csrf, "action": "closure", "first_day": "2027-03-24", "last_day": "2027-03-24"}
     )
-    assert busy.status_code == 422 and "ces jours-là : 1." in busy.get_data(as_text=True)
+    assert busy.status_code == 422 and "1 rendez-vous est encore pris" in busy.get_data(as_text=True)
     assert _count(ctx, PlaceClosure) == 0
     ok = client.post(
         url,

@@ -258,7 +258,7 @@ def test_the_kiosk_form_saves_and_tests_its_printer_showing_the_result_in_words(
     kiosk, _ = _ids(world)
     page = client.get(f"/admin/devices/{kiosk}")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "Tester l'impression" in html and "Inconnu (jamais vérifiée)" in html
+    assert page.status_code == 200 and "Tester l'impression" in html and "Inconnue (jamais vérifiée)" in html
     csrf = _csrf(html)
     refused = client.post(
         f"/admin/devices/{kiosk}", data={"csrf": csrf, "name": "Borne 1", "printer_url": "lpt://1"}

@@ -271,7 +271,7 @@ def test_real_answers_match_the_documented_schemas(
     feed = api("get", "/experts/me/calendar", "expert")["url"]
     assert client.get(feed.split("guichet.test", 1)[1]).status_code == 200
 
-    # [site] calls of this area go below this line
+    # setup: site settings, hours and closures
     # The site's settings, hours, a service's own hours, a dated closure (all put back afterwards).
     api("get", f"/sites/{slug}/settings", "manager")
     api("patch", f"/sites/{slug}", "manager", json={"address": "1 place de la Mairie", "priority_cap": 3})
@@ -300,7 +300,7 @@ def test_real_answers_match_the_documented_schemas(
     api("delete", f"/sites/{slug}/closures/{closure['id']}", "manager", 404)
     api("put", f"/sites/{slug}/services/CAF/hours", "manager", json={"weekly": []})
     api("put", f"/sites/{slug}/hours", "manager", json={"weekly": []})
-    # [devices] calls of this area go below this line
+    # setup: partners, categories, devices
     kiosk_id, display_id = world.actors["kiosk"].id, world.actors["display"].id
     api("patch", f"/devices/{kiosk_id}", "manager", json={"name": "Borne 1", "printer_url": "virtual://"})
     api("patch", f"/devices/{kiosk_id}", "manager", 422, json={"printer_url": "ftp://x"})
@@ -326,7 +326,7 @@ def test_real_answers_match_the_documented_schemas(
     api("delete", f"/sites/{slug}/categories/famille", "manager", 409)
     api("patch", f"/sites/{slug}/services/CAF", "manager", json={"category": ""})
     api("delete", f"/sites/{slug}/categories/famille", "manager", 204)
-    # [booking-places] calls of this area go below this line
+    # setup: booking places and motifs
     # Booking set-up: places and their closures, motifs (managers).
     places = f"/sites/{slug}/places"
     api("get", places, "manager")
@@ -349,7 +349,7 @@ def test_real_answers_match_the_documented_schemas(
     api("patch", f"/sites/{slug}/motifs/LOGEMENT", "manager", json={"duration_min": 25, "active": False})
     api("delete", f"/sites/{slug}/motifs/CAF_RDV", "manager", 409)
     api("delete", f"/sites/{slug}/motifs/LOGEMENT", "manager", 204)
-    # [booking-experts] calls of this area go below this line
+    # setup: experts' agendas
     expert = world.user_ids["expert"]
     api("get", f"/sites/{slug}/experts", "manager")
     api("get", f"/sites/{slug}/experts/{expert}/ranges", "manager")

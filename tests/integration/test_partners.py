@@ -400,7 +400,7 @@ def test_a_manager_adds_edits_and_deletes_a_category_from_the_page(client, ctx, 
     in_use = client.post(
         "/admin/partners", data={"csrf": csrf, "action": "delete-category", "code": "papiers"}
     )
-    assert in_use.status_code == 422 and "regroupe 1 service(s)" in in_use.get_data(as_text=True)
+    assert in_use.status_code == 422 and "regroupe 1 service :" in in_use.get_data(as_text=True)
     assert _categories(ctx, world.site_id) == ["papiers"]
     client.patch("/api/v1/sites/test/services/ANTS", json={"category": ""}, headers=world.auth("manager"))
     gone = client.post("/admin/partners", data={"csrf": csrf, "action": "delete-category", "code": "papiers"})
