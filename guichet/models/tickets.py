@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import DDL, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event
+from sqlalchemy import DDL, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.tickets import Source, State
@@ -27,6 +27,13 @@ class TicketSequence(Base):
     last_value: Mapped[int]
 
 
+# Waiting tickets that call-next does not rank by their service's arrival order alone.
+SPECIAL = (
+    "priority OR placed_first OR appointment_at IS NOT NULL "
+    "OR target_counter_id IS NOT NULL OR target_agent_id IS NOT NULL"
+)
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
@@ -36,6 +43,34 @@ class Ticket(Base):
         CheckConstraint(f"state IN ({_STATES})", name="state"),
         CheckConstraint(f"source IN ({_SOURCES})", name="source"),
         Index("ix_tickets_queue", "site_id", "state", "service_id"),
+        # Call-next reads the head of each service's queue of plain walk-ins, in arrival order, and
+        # the few waiting tickets routed otherwise (priority, appointments, transfers): both through
+        # indexes on the waiting tickets only, so its cost does not grow with the queue.
+        Index(
+            "ix_tickets_waiting_walk_ins",
+            "service_id",
+            "business_day",
+            "arrived_at",
+            "id",
+            sqlite_where=text(f"state = 'waiting' AND NOT ({SPECIAL})"),
+            postgresql_where=text(f"state = 'waiting' AND NOT ({SPECIAL})"),
+        ),
+        # The queue's length per service, read from the index alone.
+        Index(
+            "ix_tickets_waiting",
+            "site_id",
+            "business_day",
+            "service_id",
+            sqlite_where=text("state = 'waiting'"),
+            postgresql_where=text("state = 'waiting'"),
+        ),
+        Index(
+            "ix_tickets_waiting_special",
+            "site_id",
+            "business_day",
+            sqlite_where=text(f"state = 'waiting' AND ({SPECIAL})"),
+            postgresql_where=text(f"state = 'waiting' AND ({SPECIAL})"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
