@@ -27,6 +27,8 @@ class TicketSequence(Base):
     last_value: Mapped[int]
 
 
+# The waiting tickets, as the partial indexes below and the queries that use them say it.
+WAITING = "tickets.state = 'waiting'"
 # Waiting tickets that call-next does not rank by their service's arrival order alone.
 SPECIAL = (
     "priority OR placed_first OR appointment_at IS NOT NULL "
@@ -52,8 +54,8 @@ class Ticket(Base):
             "business_day",
             "arrived_at",
             "id",
-            sqlite_where=text(f"state = 'waiting' AND NOT ({SPECIAL})"),
-            postgresql_where=text(f"state = 'waiting' AND NOT ({SPECIAL})"),
+            sqlite_where=text(f"{WAITING} AND NOT ({SPECIAL})"),
+            postgresql_where=text(f"{WAITING} AND NOT ({SPECIAL})"),
         ),
         # The queue's length per service, read from the index alone.
         Index(
@@ -61,15 +63,15 @@ class Ticket(Base):
             "site_id",
             "business_day",
             "service_id",
-            sqlite_where=text("state = 'waiting'"),
-            postgresql_where=text("state = 'waiting'"),
+            sqlite_where=text(WAITING),
+            postgresql_where=text(WAITING),
         ),
         Index(
             "ix_tickets_waiting_special",
             "site_id",
             "business_day",
-            sqlite_where=text(f"state = 'waiting' AND ({SPECIAL})"),
-            postgresql_where=text(f"state = 'waiting' AND ({SPECIAL})"),
+            sqlite_where=text(f"{WAITING} AND ({SPECIAL})"),
+            postgresql_where=text(f"{WAITING} AND ({SPECIAL})"),
         ),
     )
 

@@ -16,7 +16,7 @@ from ..core.numbering import business_day
 from ..core.tickets import Action, Source, State
 from ..models import Counter as CounterRow
 from ..models import Service, Site, Ticket, UserService
-from ..models.tickets import SPECIAL
+from ..models.tickets import SPECIAL, WAITING
 from . import audit
 from .context import Actor, Context, Event
 from .counters import (
@@ -44,8 +44,8 @@ CANDIDATE_COLUMNS = (
     Ticket.placed_first,
 )
 # Written as the partial indexes' own conditions (models/tickets.py), so the databases use them.
-WALK_INS = text(f"tickets.state = 'waiting' AND NOT ({SPECIAL})")
-OTHERS = text(f"tickets.state = 'waiting' AND ({SPECIAL})")
+WALK_INS = text(f"{WAITING} AND NOT ({SPECIAL})")
+OTHERS = text(f"{WAITING} AND ({SPECIAL})")
 
 
 @lru_cache(maxsize=512)

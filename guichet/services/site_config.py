@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..core.errors import Invalid
 from ..core.numbering import business_day
-from ..models import Motif, Partner, Place, Service, Site
+from ..models import Motif, Partner, Place, Site
 from . import catalogue, categories, counter_setup, hours, partners, site_setup
 from .booking import motif_setup, place_setup
 from .context import SYSTEM, Actor, Context, Event
@@ -83,12 +83,8 @@ def _only(model: type[Input], item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k in model.model_fields}
 
 
-def _site_services(site: Site) -> list[Service]:
-    return list(site.services)
-
-
 def _partners(s: Session, _ctx: Context, site: Site) -> list[dict[str, Any]]:
-    named = {sv.partner.code: sv.partner for sv in _site_services(site) if sv.partner is not None}
+    named = {sv.partner.code: sv.partner for sv in site.services if sv.partner is not None}
     return [{"code": p.code, "name": p.name} for _code, p in sorted(named.items())]
 
 
@@ -101,7 +97,7 @@ def _categories(s: Session, _ctx: Context, site: Site) -> list[dict[str, Any]]:
 
 
 def _services(s: Session, _ctx: Context, site: Site) -> list[dict[str, Any]]:
-    return [catalogue.service_json(sv) for sv in _site_services(site)]
+    return [catalogue.service_json(sv) for sv in site.services]
 
 
 def _closures(s: Session, ctx: Context, site: Site) -> list[dict[str, Any]]:
@@ -125,7 +121,7 @@ def _motifs(s: Session, _ctx: Context, site: Site) -> list[dict[str, Any]]:
 
 
 def _hours(site: Site) -> dict[str, Any]:
-    own = {sv.code: hours.weekly_json(site, sv.id) for sv in _site_services(site)}
+    own = {sv.code: hours.weekly_json(site, sv.id) for sv in site.services}
     return {"weekly": hours.weekly_json(site, None), "services": {c: w for c, w in own.items() if w}}
 
 
@@ -260,10 +256,10 @@ def _check_shape(data: Any) -> None:
             raise Invalid("config_section", section=section.name, key=section.key)
 
 
-def _run(label: str, step: Callable[..., Any], *args: Any) -> None:
-    """One item through its use case; a refused field names the item it belongs to."""
+def _run(label: str, step: Callable[..., Any], *args: Any) -> Any:
+    """One item through a model or a use case; a refused field names the item it belongs to."""
     try:
-        step(*args)
+        return step(*args)
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False)[0]
         where = ".".join(str(x) for x in first["loc"])
@@ -316,12 +312,8 @@ def _import_hours(
 
 
 def _validated(label: str, model: type[Input], data: dict[str, Any]) -> Input:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False, include_input=False)[0]
-        where = ".".join(str(x) for x in first["loc"])
-        raise Invalid("config_item", item=label, field=where, reason=first["msg"]) from exc
+    body: Input = _run(label, model.model_validate, data)
+    return body
 
 
 def import_site(

@@ -13,13 +13,14 @@ from ..core.estimate import estimate_wait_s
 from ..core.issuing import Weekly, open_now
 from ..core.numbering import business_day
 from ..models import Site, Ticket
+from ..models.tickets import WAITING as WAITING_TICKETS
 from . import queue
 from .context import Actor, Context
 from .guards import require_manager, site_by_slug, site_of
 from .service_hours import availability_of, calendar_of, issued_today
 from .site_rules import settings_of
 
-WAITING = text("tickets.state = 'waiting'")
+WAITING = text(WAITING_TICKETS)
 
 
 def list_services(
