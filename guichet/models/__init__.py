@@ -13,6 +13,7 @@ from .booking import (
     SlotHold,
     WaitlistRequest,
 )
+from .cache import CacheEpoch
 from .cases import CASE_STATUSES, Case, CaseService
 from .sites import Category, Counter, CounterService, OpeningException, OpeningHours, Partner, Service, Site
 from .staff import AccessToken, Device, EnrollmentCode, PasswordReset, User, UserService
@@ -35,6 +36,7 @@ __all__ = [
     "PasswordReset",
     "AccessToken",
     "Base",
+    "CacheEpoch",
     "CASE_STATUSES",
     "Case",
     "CaseService",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ..core.errors import Invalid, NotFound
 from ..core.roles import AGENT, DEVICE_KINDS, ROLES
 from ..models import AccessToken, Device, Site, User
+from . import read_cache
 from .context import Actor, Context, Event
 from .guards import site_by_slug
 
@@ -160,20 +161,12 @@ def device_config(ctx: Context, device_id: int) -> dict[str, object]:
 
 
 def resolve_token(ctx: Context, token: str, now: datetime) -> Actor | None:
-    """The actor behind a bearer token, or None when unknown, revoked or its owner disabled."""
+    """The actor behind a bearer token, or None when unknown, revoked or its owner disabled (read from
+    memory while nothing changed: read_cache.token_actor)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
     with ctx.db.session() as s:
-        row = s.scalar(select(AccessToken).where(AccessToken.token_hash == hash_token(token)))
-        if row is None or row.revoked_at is not None:
-            return None
-        if row.user is not None:
-            if not row.user.active:
-                return None
-            return Actor("user", row.user.id, row.user.role, row.user.site_id)
-        if row.device is not None and row.device.active:
-            return Actor("device", row.device.id, row.device.kind, row.device.site_id)
-    return None
+        return read_cache.token_actor(s, hash_token(token))
 
 
 def revoke_tokens(

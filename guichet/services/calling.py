@@ -17,7 +17,7 @@ from ..core.tickets import Action, Source, State
 from ..models import Counter as CounterRow
 from ..models import Service, Site, Ticket, UserService
 from ..models.tickets import SPECIAL, WAITING
-from . import audit
+from . import audit, read_cache
 from .context import Actor, Context, Event
 from .counters import (
     check_counter_agent,
@@ -28,7 +28,7 @@ from .counters import (
 from .guards import require_staff
 from .journal import queue_changed, ticket_called, ticket_changed
 from .lifecycle import transition
-from .site_rules import queue_rules
+from .site_rules import rules_of
 from .ticket_views import ticket_json
 from .tickets import issue_in_session
 
@@ -129,13 +129,15 @@ def call_next(ctx: Context, actor: Actor, counter_id: int) -> dict[str, Any] | N
         counter = counter_for(s, actor, counter_id, lock=True)
         check_counter_free(s, counter)
         check_counter_agent(actor, counter, now)
-        rules = queue_rules(ctx, counter.site)
+        site = read_cache.site_by_id(s, counter.site_id)
+        assert site is not None  # the counter's own site
+        rules = rules_of(ctx, site.config)
         weights = {link.service_id: link.weight for link in counter.service_links}
         # The agent's own services, if a manager restricted them, narrow what the counter calls.
         allowed = set(s.scalars(select(UserService.service_id).where(UserService.user_id == actor.user_id)))
         if allowed:
             weights = {sid: w for sid, w in weights.items() if sid in allowed}
-        day = business_day(now, counter.site.timezone)
+        day = business_day(now, site.timezone)
         policy = routing.RoutingPolicy(rules.priority_cap, rules.appointment_early_s, weights)
         depth, more = CLAIM_DEPTH, True
         t: Ticket | None = None

@@ -147,14 +147,8 @@ QUEUE_FIGURES = ("waiting", "estimated_wait_s", "open")
 
 def queue_figures(ctx: Context, site_id: int, service_code: str) -> dict[str, Any] | None:
     """One service's fresh queue figures, computed once per event for every screen (no refresh storm)."""
-    with ctx.db.session() as s:
-        slug = s.scalar(select(Site.slug).where(Site.id == site_id))
-    if slug is None:
-        return None
-    listing = sites.list_services(ctx, slug, include_inactive=True, codes=(service_code,))
-    for sv in listing["services"]:
-        return {k: sv[k] for k in QUEUE_FIGURES}
-    return None
+    figures = sites.queue_figures(ctx, site_id, service_code)
+    return {k: figures[k] for k in QUEUE_FIGURES} if figures is not None else None
 
 
 def set_message(ctx: Context, actor: Actor, slug: str, message: str) -> str:

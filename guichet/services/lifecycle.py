@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..core.tickets import Action, next_state
 from ..models import Counter, Ticket
+from . import queue
 from .context import Actor
 from .journal import log_step
 
@@ -49,4 +50,6 @@ def transition(
         t.counter_id, t.counter, t.agent_id = None, None, None
     elif action in (Action.FINISH, Action.NO_SHOW, Action.CANCEL, Action.TRANSFER):
         t.ended_at = now
+        if action == Action.FINISH and t.started_at is not None:
+            queue.add_sample(t.service_id, (now - t.started_at).total_seconds())  # the next estimate's
     log_step(s, t, action.value, before, actor, now, counter_id=at_counter, **data)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, tuple_
+from sqlalchemy import Connection, and_, bindparam, func, literal, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from ..core.estimate import estimate_wait_s
 from ..core.tickets import State
-from ..models import Counter, CounterService, Service, Ticket
+from ..models import Counter, CounterService, Service, Ticket, TicketSequence
 from ..models.base import UTCDateTime
+from ..models.tickets import WAITING
 
 SAMPLE_SIZE = 20
 SAMPLE_WINDOW = timedelta(days=14)
@@ -84,3 +87,73 @@ def estimate_for(s: Session, service: Service, position: int, now: datetime, def
     samples = service_samples(s, [service.id], now)[service.id]
     counters = open_counters(s, [service.id]).get(service.id, 0)
     return estimate_wait_s(position, samples, counters, service.default_service_time_s or default_s)
+
+
+def _waiting_count(priority_only: bool) -> Any:
+    # Worded as ix_tickets_waiting is (models.tickets.WAITING), so the count reads that index alone.
+    where: list[Any] = [Ticket.site_id == bindparam("site"), Ticket.business_day == bindparam("day")]
+    where += [text(WAITING), Ticket.service_id == bindparam("service")]
+    if priority_only:
+        where.append(Ticket.priority)
+    return select(func.count()).where(*where).scalar_subquery()
+
+
+_OPEN_COUNTERS = (
+    select(func.count())
+    .select_from(CounterService)
+    .join(Counter, Counter.id == CounterService.counter_id)
+    .where(CounterService.service_id == bindparam("service"), Counter.status == "open")
+    .scalar_subquery()
+)
+_AHEAD_AND_COUNTERS = {p: select(_waiting_count(p), _OPEN_COUNTERS) for p in (False, True)}
+_ISSUED = (
+    select(TicketSequence.last_value)
+    .where(
+        TicketSequence.site_id == bindparam("site"),
+        TicketSequence.service_id == bindparam("service"),
+        TicketSequence.business_day == bindparam("day"),
+    )
+    .scalar_subquery()
+)
+_FIGURES = select(_waiting_count(False), _OPEN_COUNTERS, _ISSUED)
+
+
+def figures_of(s: Session, site_id: int, service_id: int, day: date) -> tuple[int, int, int]:
+    """In one statement: the service's waiting tickets, its open counters, its tickets issued today."""
+    params = {"site": site_id, "day": day, "service": service_id}
+    waiting, counters, issued = s.connection().execute(_FIGURES, params).one()
+    return int(waiting), int(counters), int(issued or 0)
+
+
+def ahead_and_counters(
+    conn: Connection, site_id: int, service_id: int, day: date, priority: bool
+) -> tuple[int, int]:
+    """In one statement: how many of the service's tickets wait ahead of a ticket arriving now (every
+    waiting one; only the priority ones for a priority ticket), and how many of its counters are open."""
+    params = {"site": site_id, "day": day, "service": service_id}
+    ahead, counters = conn.execute(_AHEAD_AND_COUNTERS[priority], params).one()
+    return int(ahead), int(counters)
+
+
+# Recent service times per service, kept SAMPLES_TTL seconds per process: the estimate quoted at
+# issue and sent to the screens moves with them, but need not re-read twenty rows for every ticket.
+# A ticket finished in this process adds its service time to them at once (add_sample).
+SAMPLES_TTL = 10.0
+_samples: dict[int, tuple[float, list[float]]] = {}
+
+
+def recent_samples(s: Session, service_id: int, now: datetime) -> list[float]:
+    kept = _samples.get(service_id)
+    clock = time.monotonic()
+    if kept is not None and clock - kept[0] < SAMPLES_TTL:
+        return kept[1]
+    samples = service_samples(s, [service_id], now)[service_id]
+    _samples[service_id] = (clock, samples)
+    return samples
+
+
+def add_sample(service_id: int, seconds: float) -> None:
+    """A service just finished: its time becomes the newest sample, as service_samples would read it."""
+    kept = _samples.get(service_id)
+    if kept is not None:
+        _samples[service_id] = (kept[0], [*kept[1], seconds][-SAMPLE_SIZE:])

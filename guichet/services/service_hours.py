@@ -3,15 +3,16 @@ the issuing rules share (guichet.core.issuing holds the rules)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import opening
-from ..core.issuing import Availability, Calendar, availability
-from ..models import Service, Site, TicketSequence
-from .site_rules import closed_days
+from ..core.issuing import Calendar
+from ..models import Site, TicketSequence
+from .site_rules import closed_days, settings_of
 
 
 def calendar_of(site: Site, service_id: int | None = None, year: int | None = None) -> Calendar:
@@ -28,10 +29,18 @@ def calendar_of(site: Site, service_id: int | None = None, year: int | None = No
         ranges = exceptions.setdefault(e.day, [])
         if e.opens and e.closes:
             ranges.append(opening.Range(e.opens, e.closes))
+    calendar = Calendar(weekly, exceptions)
     if service_id is None and year is not None:
-        for day in closed_days(site, (year, year + 1)):
-            exceptions.setdefault(day, [])
-    return Calendar(weekly, exceptions)
+        return with_closed_days(calendar, closed_days(settings_of(site), (year, year + 1)))
+    return calendar
+
+
+def with_closed_days(calendar: Calendar, days: Iterable[date]) -> Calendar:
+    """The calendar closed on these days too (public holidays), unless an exception gives hours then."""
+    exceptions = dict(calendar.exceptions)
+    for day in days:
+        exceptions.setdefault(day, [])
+    return Calendar(calendar.weekly, exceptions)
 
 
 def issued_today(s: Session, site_id: int, day: date) -> dict[int, int]:
@@ -42,17 +51,3 @@ def issued_today(s: Session, site_id: int, day: date) -> dict[int, int]:
         )
     ).all()
     return {service_id: last for service_id, last in rows}
-
-
-def availability_of(
-    site: Site, service: Service, local: datetime, issued: int, site_hours: Calendar | None = None
-) -> Availability:
-    """The service's state at this local time (`site_hours` may be passed when listing many)."""
-    return availability(
-        local,
-        active=service.active,
-        site_hours=site_hours if site_hours is not None else calendar_of(site, year=local.year),
-        own_hours=calendar_of(site, service.id),
-        issued=issued,
-        quota=service.daily_quota,
-    )

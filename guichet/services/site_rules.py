@@ -19,10 +19,12 @@ def settings_of(site: Site) -> SiteSettings:
 
 def queue_rules(ctx: Context, site: Site) -> QueueRules:
     """The site's choices over the installation's defaults (GUICHET_PRIORITY_CAP...)."""
+    return rules_of(ctx, settings_of(site))
+
+
+def rules_of(ctx: Context, cfg: SiteSettings) -> QueueRules:
     st = ctx.settings
-    return settings_of(site).queue_rules(
-        st.priority_cap, st.appointment_early_s, st.min_recalls_before_no_show
-    )
+    return cfg.queue_rules(st.priority_cap, st.appointment_early_s, st.min_recalls_before_no_show)
 
 
 @lru_cache(maxsize=256)
@@ -37,10 +39,9 @@ def holiday_calendar(subdivision: str | None, years: Iterable[int]) -> dict[date
     return {d: name for year in years for d, name in _holidays_of_year(subdivision, year)}
 
 
-def closed_days(site: Site, years: Iterable[int]) -> frozenset[date]:
-    """The holidays the site closes on: its subdivision's, minus those it works (settings
+def closed_days(cfg: SiteSettings, years: Iterable[int]) -> frozenset[date]:
+    """The holidays a site closes on: its subdivision's, minus those it works (settings
     `worked_holidays`: ISO dates or holiday names such as "Lundi de Pentecôte")."""
-    cfg = settings_of(site)
     worked = {x.strip().lower() for x in cfg.worked_holidays}
     return frozenset(
         d

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,15 +11,15 @@ from sqlalchemy import func, select, text
 
 from ..core.errors import NotFound
 from ..core.estimate import estimate_wait_s
-from ..core.issuing import Weekly, open_now
+from ..core.issuing import Weekly, availability, open_now
 from ..core.numbering import business_day
 from ..models import Site, Ticket
 from ..models.tickets import WAITING as WAITING_TICKETS
-from . import queue
+from . import queue, read_cache
 from .context import Actor, Context
-from .guards import require_manager, site_by_slug, site_of
-from .service_hours import availability_of, calendar_of, issued_today
-from .site_rules import settings_of
+from .guards import check_site, require_manager, site_by_slug
+from .read_cache import ServiceView, SiteView
+from .service_hours import issued_today
 
 WAITING = text(WAITING_TICKETS)
 
@@ -34,11 +35,13 @@ def list_services(
     """Services with live queue figures and whether each can issue a ticket now, and if not, when.
 
     A service is closed when deactivated, outside the site's or its own hours, or past its daily quota.
-    `codes` limits the work to those services (the figures a display event carries). With an `actor`
-    (a kiosk), the listing is refused unless the caller belongs to that site.
+    `codes` limits the work to those services. With an `actor` (a kiosk), the listing is refused
+    unless the caller belongs to that site.
     """
     with ctx.db.session() as s:
-        site = site_of(s, actor, slug) if actor is not None else site_by_slug(s, slug)
+        site = read_cache.site(s, slug)
+        if actor is not None:
+            check_site(actor, site.id)
         now = ctx.clock()
         day = business_day(now, site.timezone)
         services = [
@@ -58,51 +61,94 @@ def list_services(
             counted = counted.where(Ticket.service_id.in_(ids))
         waiting = dict(s.execute(counted.group_by(Ticket.service_id)).all())
         issued = issued_today(s, site.id, day)
-        samples = queue.service_samples(s, ids, now)
+        samples = {sid: queue.recent_samples(s, sid, now) for sid in ids}
         counters = queue.open_counters(s, ids)
-        local = now.astimezone(ZoneInfo(site.timezone))
-        site_hours = calendar_of(site, year=local.year)
-        site_open, site_next = open_now(local, site_hours)
-        items = []
-        for sv in services:
-            n = waiting.get(sv.id, 0)
-            default = sv.default_service_time_s or ctx.settings.default_service_time_s
-            state = availability_of(site, sv, local, issued.get(sv.id, 0), site_hours)
-            items.append(
-                {
-                    "code": sv.code,
-                    "label": sv.label_fr,
-                    "labels": sv.labels,
-                    "prefix": sv.prefix,
-                    "partner": sv.partner.code if sv.partner else None,
-                    "partner_name": sv.partner.name if sv.partner else None,
-                    "level": sv.level,
-                    "category": sv.category,
-                    "target_wait_min": sv.target_wait_min,
-                    "waiting": n,
-                    "open_counters": counters.get(sv.id, 0),
-                    "estimated_wait_s": estimate_wait_s(
-                        n + 1, samples[sv.id], counters.get(sv.id, 0), default
-                    ),
-                    "open": state.open,
-                    "closed_reason": state.closed.value if state.closed else None,
-                    "next_opening": state.next_opening.isoformat() if state.next_opening else None,
-                }
-            )
-        return {
-            "site": {
-                "id": site.id,
-                "slug": site.slug,
-                "name": site.name,
-                "address": site.address,
-                "timezone": site.timezone,
-                "open": site_open,
-                "next_opening": site_next.isoformat() if site_next else None,
-                "hours": weekly_hours(site_hours.weekly),
-                "priority_reasons": list(settings_of(site).allowed_priority_reasons()),
-            },
-            "services": items,
-        }
+    local = now.astimezone(ZoneInfo(site.timezone))
+    site_hours = site.calendar(local.year)
+    site_open, site_next = open_now(local, site_hours)
+    items = []
+    for sv in services:
+        figures = service_figures(
+            ctx, site, sv, local, waiting.get(sv.id, 0), samples[sv.id], counters.get(sv.id, 0), issued
+        )
+        items.append(
+            {
+                "code": sv.code,
+                "label": sv.label_fr,
+                "labels": sv.labels,
+                "prefix": sv.prefix,
+                "partner": sv.partner_code,
+                "partner_name": sv.partner_name,
+                "level": sv.level,
+                "category": sv.category,
+                "target_wait_min": sv.target_wait_min,
+                "waiting": figures["waiting"],
+                "open_counters": counters.get(sv.id, 0),
+                "estimated_wait_s": figures["estimated_wait_s"],
+                "open": figures["open"],
+                "closed_reason": figures["closed_reason"],
+                "next_opening": figures["next_opening"],
+            }
+        )
+    return {
+        "site": {
+            "id": site.id,
+            "slug": site.slug,
+            "name": site.name,
+            "address": site.address,
+            "timezone": site.timezone,
+            "open": site_open,
+            "next_opening": site_next.isoformat() if site_next else None,
+            "hours": weekly_hours(site_hours.weekly),
+            "priority_reasons": list(site.config.allowed_priority_reasons()),
+        },
+        "services": items,
+    }
+
+
+def service_figures(
+    ctx: Context,
+    site: SiteView,
+    sv: ServiceView,
+    local: datetime,
+    waiting: int,
+    samples: list[float],
+    open_counters: int,
+    issued: dict[int, int],
+) -> dict[str, Any]:
+    """A service's queue now: who waits, the wait a newcomer would be quoted, whether it issues."""
+    state = availability(
+        local,
+        active=sv.active,
+        site_hours=site.calendar(local.year),
+        own_hours=site.own_hours[sv.id],
+        issued=issued.get(sv.id, 0),
+        quota=sv.daily_quota,
+    )
+    default = sv.default_service_time_s or ctx.settings.default_service_time_s
+    return {
+        "waiting": waiting,
+        "estimated_wait_s": estimate_wait_s(waiting + 1, samples, open_counters, default),
+        "open": state.open,
+        "closed_reason": state.closed.value if state.closed else None,
+        "next_opening": state.next_opening.isoformat() if state.next_opening else None,
+    }
+
+
+def queue_figures(ctx: Context, site_id: int, service_code: str) -> dict[str, Any] | None:
+    """One service's fresh figures for the screens, after a change: one read of its queue (the site,
+    its hours and the recent service times come from memory), never the whole listing."""
+    with ctx.db.session() as s:
+        site = read_cache.site_by_id(s, site_id)
+        sv = site.service(service_code) if site is not None else None
+        if site is None or sv is None:
+            return None
+        now = ctx.clock()
+        day = business_day(now, site.timezone)
+        waiting, counters, issued = queue.figures_of(s, site.id, sv.id, day)
+        samples = queue.recent_samples(s, sv.id, now)
+    local = now.astimezone(ZoneInfo(site.timezone))
+    return service_figures(ctx, site, sv, local, waiting, samples, counters, {sv.id: issued})
 
 
 def weekly_hours(weekly: Weekly) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +11,16 @@ from sqlalchemy.orm import Session
 from ..core.tickets import Source, State
 from ..models import Appointment, Ticket, User
 from .context import Context
+
+
+class Labelled(Protocol):
+    """A service as a ticket shows it (a Service row or read_cache's ServiceView)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def label_fr(self) -> str: ...
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -46,8 +56,11 @@ def ticket_json(
     position: int | None = None,
     estimate: int | None = None,
     s: Session | None = None,
+    service: Labelled | None = None,
 ) -> dict[str, Any]:
-    """The ticket as the API answers it; with a session, the appointment it comes from (agents' views)."""
+    """The ticket as the API answers it; with a session, the appointment it comes from (agents' views).
+    `service`: the ticket's service when the ticket is a transient copy of its row (just issued)."""
+    sv = service or t.service
     waited_until = (
         t.first_called_at or (t.ended_at if t.state != State.WAITING.value else None) or ctx.clock()
     )
@@ -57,8 +70,8 @@ def ticket_json(
     return {
         "id": t.id,
         "number": t.number,
-        "service": t.service.code,
-        "service_label": t.service.label_fr,
+        "service": sv.code,
+        "service_label": sv.label_fr,
         "status": t.state,
         "priority": t.priority,
         "priority_reason": t.priority_reason,

@@ -37,18 +37,22 @@ SERVICES_DIR = Path(guichet.services.__file__).parent
 # --- the doors, as the app tells them ------------------------------------------------------------
 
 
+NUMBERING = {"number_ticket", "issue_in_session"}
+
+
 def issuing_entry_points() -> set[str]:
-    """Names of the service functions that number a ticket (they call `issue_in_session`)."""
+    """Names of the service functions that number a ticket (they call `number_ticket`, or
+    `issue_in_session` which wraps it)."""
     names = set()
     for path in SERVICES_DIR.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.FunctionDef) and node.name != "issue_in_session":
+            if isinstance(node, ast.FunctionDef) and node.name not in NUMBERING:
                 called = {
                     c.func.id if isinstance(c.func, ast.Name) else getattr(c.func, "attr", None)
                     for c in ast.walk(node)
                     if isinstance(c, ast.Call)
                 }
-                if "issue_in_session" in called:
+                if called & NUMBERING:
                     names.add(node.name)
     return names
 

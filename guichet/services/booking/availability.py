@@ -28,7 +28,7 @@ from ...models import (
     User,
     UserService,
 )
-from ..site_rules import closed_days
+from ..site_rules import closed_days, settings_of
 
 Intervals = dict[int, list[tuple[int, int]]]
 
@@ -136,7 +136,7 @@ def _closed_by_place(
     s: Session, site: Site, places: dict[int, Place], first: date, last: date
 ) -> dict[int, frozenset[date]]:
     """Each place's closed days: the national holidays the site does not work, plus its own closures."""
-    national = closed_days(site, range(first.year, last.year + 1))
+    national = closed_days(settings_of(site), range(first.year, last.year + 1))
     closures = s.execute(
         select(PlaceClosure.place_id, PlaceClosure.first_day, PlaceClosure.last_day).where(
             PlaceClosure.place_id.in_(places), PlaceClosure.last_day >= first, PlaceClosure.first_day <= last
