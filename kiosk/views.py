@@ -18,7 +18,6 @@ from guichet.web.bodies import Body, parse
 from guichet.web.csrf import device_csrf_token
 from guichet.web.doors import ticket_door
 from guichet.web.i18n import LANGUAGES, RTL, in_language, language_or_french
-from guichet.web.qr import qr_svg
 
 from . import texts
 
@@ -152,7 +151,6 @@ def _ticket_response(slug: str, ticket: dict[str, Any], lang: str, extra: dict[s
             "position_text": texts.position_text(ticket["position"]),
             "wait_text": texts.wait_text(ticket["estimated_wait_s"]),
             "print": {"job": job.id, "state": job.state} if job else None,
-            "qr_svg": qr_svg(ticket["tracking_url"]),
             **extra,
         }
     return jsonify(body), 201

@@ -16,8 +16,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import qrcode
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
+from qrcode.util import MODE_8BIT_BYTE, QRData
 
 from ..live_server import set_demo_hours
 from .axe import check_axe
@@ -177,6 +179,68 @@ def issue_from_priority_screen(page: Page, reason: str = "") -> dict[str, Any]:
     return body
 
 
+DRAWN_QR = """() => {
+    const svg = document.querySelector('#t-qr svg'), path = svg && svg.querySelector('path');
+    return svg && {viewBox: svg.getAttribute('viewBox'), d: path ? path.getAttribute('d') : ''};
+}"""
+
+
+def drawn_qr_modules(page: Page) -> list[str]:
+    """The module matrix of the QR code the kiosk drew in #t-qr ("1" = dark), without its quiet zone."""
+    drawn = page.evaluate(DRAWN_QR)
+    assert drawn, "no SVG in #t-qr"
+    x0, y0, width, height = (int(v) for v in drawn["viewBox"].split())
+    assert (x0, y0) == (0, 0) and width == height, drawn["viewBox"]
+    dark: set[tuple[int, int]] = set()
+
+    def run(m: re.Match[str]) -> str:
+        x, y, length = int(m[1]), int(m[2]), int(m[3])
+        dark.update((x + i, y) for i in range(length))
+        return ""
+
+    rest = re.sub(r"M(\d+) (\d+)h(\d+)v1h-\3z", run, drawn["d"])
+    assert dark and not rest, f"the QR path is not made of module runs: {rest[:80]!r}"
+    # The finder pattern's top-left module is dark: it marks where the quiet zone ends.
+    margin = min(x for x, _ in dark)
+    assert margin == min(y for _, y in dark) and margin >= 2, f"quiet zone of {margin} modules"
+    cells = range(margin, width - margin)
+    return ["".join("1" if (x, y) in dark else "0" for x in cells) for y in cells]
+
+
+def reference_qr_modules(text: str, mask: int) -> list[str]:
+    """Python's qrcode for the same text (bytes, error correction M) with a given mask pattern."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=mask)
+    code.add_data(QRData(text.encode(), mode=MODE_8BIT_BYTE))
+    code.make(fit=True)
+    return ["".join("1" if dark else "0" for dark in row) for row in code.get_matrix()]
+
+
+def assert_qr_encodes(modules: list[str], text: str) -> None:
+    """The matrix is the QR code of text. Each library picks its own mask pattern by its own scoring, so
+    the drawn one must equal the reference with one of the 8 masks (the format bits name it)."""
+    matching = [mask for mask in range(8) if reference_qr_modules(text, mask) == modules]
+    assert len(matching) == 1, (
+        f"the {len(modules)}x{len(modules)} QR code drawn is not the QR code of {text!r} (level M)"
+    )
+
+
+@pytest.fixture(scope="module")
+def printerless_state(browser: Any, live_server: Any, always_open: None) -> dict[str, Any]:
+    """The cookies of a kiosk whose printer never answers: its tickets are virtual tickets."""
+    return enrol(browser, live_server, "Borne sans imprimante", f"tcp://127.0.0.1:{closed_port()}")
+
+
+def issue_virtual_ticket(page: Page) -> dict[str, Any]:
+    """A CPAM ticket on a printerless kiosk, its virtual ticket shown; return the kiosk's answer."""
+    choose_category(page, "sante")
+    current_screen(page).locator('button[data-service="CPAM"]').click()
+    body = issue_from_priority_screen(page, "")
+    expect(page.locator("#t-number")).to_have_text(body["ticket"]["number"])
+    expect(page.locator("#t-print")).to_have_text(PRINT_FAILED, timeout=5_000)
+    expect(page.locator("#t-virtual")).to_be_visible()
+    return body
+
+
 @contextmanager
 def site_closed_now(live_server: Any) -> Iterator[str]:
     """Opening hours that exclude the current time every day; always open again afterwards."""
@@ -300,27 +364,24 @@ def test_priority_cmi_choice_issues_a_ticket_ahead_of_normal_tickets(open_kiosk,
     assert public_status(live_server, normal.json())["position"] == normal_position + 1
 
 
-def test_printer_offline_ticket_still_issued_and_virtual_ticket_with_qr_shown(
-    browser, live_server, always_open, screenshot
+def test_printer_offline_ticket_still_issued_and_virtual_ticket_shows_the_qr_of_its_tracking_link(
+    browser, live_server, printerless_state, screenshot
 ) -> None:
-    state = enrol(browser, live_server, "Borne sans imprimante", f"tcp://127.0.0.1:{closed_port()}")
-    page = new_kiosk_page(browser, state)
+    page = new_kiosk_page(browser, printerless_state)
     try:
         page.goto(f"{live_server.url}/kiosk/demo")
-        choose_category(page, "sante")
-        current_screen(page).locator('button[data-service="CPAM"]').click()
-        body = issue_from_priority_screen(page, "")
-        number = body["ticket"]["number"]
-        expect(page.locator("#t-number")).to_have_text(number)
+        body = issue_virtual_ticket(page)
+        number, url = body["ticket"]["number"], body["ticket"]["tracking_url"]
+        assert "qr_svg" not in body, "the server draws the kiosk's QR code again"
+        assert url == f"{live_server.url}/t/{tracking_token(body['ticket'])}"
 
-        expect(page.locator("#t-print")).to_have_text(PRINT_FAILED, timeout=5_000)
-        expect(page.locator("#t-virtual")).to_be_visible()
         qr = page.locator("#t-qr svg")
         expect(qr).to_be_visible()
         expect(qr).to_have_attribute("role", "img")
         expect(qr).to_have_attribute("aria-label", re.compile(rf"{number}$"))
         box = qr.bounding_box()
         assert box and box["width"] >= 200 and box["height"] >= 200, f"QR code too small to scan: {box}"
+        assert_qr_encodes(drawn_qr_modules(page), url)
         expect(page.locator("#t-virtual")).to_contain_text("Scannez ce code avec votre téléphone")
 
         status = public_status(live_server, body["ticket"])
@@ -328,6 +389,28 @@ def test_printer_offline_ticket_still_issued_and_virtual_ticket_with_qr_shown(
         screenshot(page, "kiosk-ticket-virtual")
         check_axe(page, "kiosk ticket screen, virtual ticket (printer offline)")
         check_layout(page, "ticket-virtual")
+    finally:
+        page.context.close()
+
+
+def test_virtual_ticket_without_the_qr_library_shows_the_tracking_link_as_text(
+    browser, live_server, printerless_state
+) -> None:
+    page = new_kiosk_page(browser, printerless_state)
+    try:
+        blocked: list[str] = []
+
+        def refuse(route: Route) -> None:
+            blocked.append(route.request.url)
+            route.abort()
+
+        page.route("**/vendor/qrcode-generator.js", refuse)
+        page.goto(f"{live_server.url}/kiosk/demo")
+        body = issue_virtual_ticket(page)
+        assert blocked, "the kiosk page did not load the QR library from our static files"
+        expect(page.locator("#t-qr svg")).to_have_count(0)
+        expect(page.locator("#t-qr .qr-text")).to_have_text(body["ticket"]["tracking_url"])
+        check_layout(page, "ticket-virtual without QR library")
     finally:
         page.context.close()
 
