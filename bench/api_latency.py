@@ -1,21 +1,29 @@
 #!/usr/bin/env python3
-"""API latency benchmark for Guichet: issue tickets, then call them, against a real `guichet serve`.
+"""API throughput and latency benchmark for Guichet: issue, call-next and both at once, against a real
+`guichet serve`, at several numbers of concurrent clients.
 
 For each selected database (SQLite file, PostgreSQL schema) this script:
 
   1. makes a temporary directory and a fresh database (SQLite file in that directory, or a
      throw-away schema ``bench_<pid>`` in the PostgreSQL database ``test``);
-  2. runs ``guichet db upgrade``, ``guichet demo`` and ``guichet token create`` (kiosk, manager);
-  3. starts ``guichet serve`` on a free loopback port and waits for ``GET /api/v1/health``;
-  4. issue phase: C threads POST N tickets in total (keep-alive session per thread), every
-     answer must be 201; each request is timed;
-  5. call phase: one thread per counter (at most C, only counters serving the issued services)
-     loops call-next -> start -> finish until call-next answers 204; only call-next is timed;
-     every issued ticket must be called exactly once;
-  6. prints a table per database and stops the server (and drops the PostgreSQL schema),
-     even on error.
+  2. runs ``guichet db upgrade``, ``guichet demo``, ``guichet site hours demo --clear`` (the demo
+     site is then open at any hour) and ``guichet token create`` (kiosk, manager);
+  3. starts ``guichet serve`` on a free loopback port, waits for ``GET /api/v1/health``, checks that
+     every benchmark service issues now, and adds counters so that each counter client has its own
+     (unless ``--demo-counters``);
+  4. for each C of ``--clients``, one round per phase, each ``--seconds`` long (or ``--tickets``
+     operations), C threads with one keep-alive ``requests.Session`` each:
+       issue:  C kiosks POST tickets;
+       call:   C counters loop call-next -> start -> finish, from a queue topped up to ``--queue``;
+       mixed:  C//2 kiosks issue while the other C - C//2 counters call, start and finish;
+     every request is timed and the server process's CPU is read from /proc around each round;
+  5. checks that every issue answered 201, that no ticket was called twice, that ticket numbers are
+     unique, and, in the database itself, that every called ticket is done with one call and every
+     other one still waits;
+  6. prints a table per database and stops the server (and drops the PostgreSQL schema), even on error.
 
-Usage:  python bench/api_latency.py [--db sqlite|postgresql|both] [--tickets N] [--concurrency C]
+Usage:  python bench/api_latency.py [--db sqlite|postgresql|both] [--clients 1,8,32]
+                                    [--seconds S | --tickets N] [--queue W] [--demo-counters]
 
 Only loopback addresses are used; every loop is bounded.  Nothing in the repository is written.
 """
@@ -29,11 +37,13 @@ import os
 import platform
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,13 +51,19 @@ import requests
 
 REPO = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = "postgresql://127.0.0.1:5432/test"
+PG_PORT = 5432
 SITE = "demo"
 # Level-1 services of the demo site without a daily quota (ANTS_ID has a quota of 40/day).
 # CAF..RETRAITE are served by counters 1-3; POSTE and ETAT_CIVIL also by counter 4.
 SERVICES = ["CAF", "CPAM", "IMPOTS", "EMPLOI", "RETRAITE", "POSTE", "ETAT_CIVIL"]
+BENCH_COUNTER_BASE = 100  # counters the benchmark adds are numbered 101, 102, ...
+FILL_CLIENTS = 4  # threads that top the queue up between rounds (untimed)
+IDLE_WAIT = 0.02  # seconds a mixed-round counter waits after a 204 before it calls again
 HTTP_TIMEOUT = 60  # seconds, per request
 HEALTH_TIMEOUT = 60  # seconds to wait for the server to answer /health
 CLI_TIMEOUT = 300  # seconds for each `guichet` set-up command
+BARRIER_TIMEOUT = 120  # seconds for a round's threads to be ready
+ROUND_TIMEOUT = 900  # seconds: a round's thread that has not ended by then fails the run
 
 
 class BenchError(RuntimeError):
@@ -125,48 +141,29 @@ def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> str:
     return proc.stdout
 
 
-# --------------------------------------------------------------------------- results
+def cpu_note(before: float | None, after: float | None, wall: float) -> str:
+    if before is None or after is None or wall <= 0:
+        return "server CPU n/a"
+    return f"server process CPU {after - before:.1f} s ({(after - before) / wall:.0%} of one core)"
 
 
-@dataclass
-class OpStats:
-    name: str
-    latencies: list[float] = field(default_factory=list)  # seconds
-    wall_s: float = 0.0
-    show_rate: bool = True  # False for rows whose count is not a measure of work (final 204s)
-
-    def row(self) -> tuple[str, int, float, float, float, float]:
-        lat = sorted(self.latencies)
-        n = len(lat)
-        return (
-            self.name,
-            n,
-            percentile(lat, 50) * 1000,
-            percentile(lat, 99) * 1000,
-            (lat[-1] if lat else float("nan")) * 1000,
-            n / self.wall_s if self.wall_s > 0 and self.show_rate else float("nan"),
-        )
+def machine_cpu() -> tuple[float, float] | None:
+    """(busy CPU seconds of the whole machine from /proc/stat, this process's CPU seconds)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    busy = sum(fields[:8]) - fields[3] - fields[4]  # all but idle and iowait (guest is in user)
+    return busy / os.sysconf("SC_CLK_TCK"), time.process_time()
 
 
-@dataclass
-class DbResult:
-    kind: str
-    dialect: str = "?"
-    ops: list[OpStats] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-def print_table(result: DbResult) -> None:
-    header = ("operation", "requests", "p50 ms", "p99 ms", "max ms", "req/s")
-    rows = [op.row() for op in result.ops]
-    print(f"\n=== {result.kind} (server reports database: {result.dialect}) ===")
-    print(f"{header[0]:<26} {header[1]:>9} {header[2]:>9} {header[3]:>9} {header[4]:>9} {header[5]:>9}")
-    for name, n, p50, p99, mx, tput in rows:
-        rate = "-" if math.isnan(tput) else f"{tput:.1f}"
-        print(f"{name:<26} {n:>9} {p50:>9.1f} {p99:>9.1f} {mx:>9.1f} {rate:>9}")
-    for note in result.notes:
-        print(f"  - {note}")
-    sys.stdout.flush()
+def proc_cpu_seconds(pid: int) -> float | None:
+    """User+system CPU time of a process so far (Linux /proc), None if it is gone or unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 # --------------------------------------------------------------------------- server
@@ -207,11 +204,7 @@ class Server:
 
     def cpu_seconds(self) -> float | None:
         """User+system CPU time of the server process so far (Linux /proc), None elsewhere."""
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, ValueError, IndexError):
-            return None
+        return proc_cpu_seconds(self.proc.pid)
 
     def log_text(self) -> str:
         self._log.flush()
@@ -234,145 +227,477 @@ class Server:
         self._log.close()
 
 
-# --------------------------------------------------------------------------- phases
+class PgBackends:
+    """CPU of the PostgreSQL backends that serve the server's own connections: matched by the
+    server's TCP ports to 5432 (its socket inodes in /proc), so other users of the database are left
+    out. Backends that closed between two readings are not counted (a lower bound)."""
+
+    def __init__(self, server_pid: int, schema: str) -> None:
+        import psycopg
+
+        self.server_pid = server_pid
+        self.conn = psycopg.connect(PG_ADMIN_URL, autocommit=True)
+        self.schema = schema
+
+    def _server_ports(self) -> list[int]:
+        inodes = set()
+        fd_dir = Path(f"/proc/{self.server_pid}/fd")
+        for fd in fd_dir.iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+        ports = []
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            try:
+                lines = Path(table).read_text().splitlines()[1:]
+            except OSError:
+                continue
+            for line in lines:
+                cols = line.split()
+                if len(cols) > 9 and cols[9] in inodes and int(cols[2].rsplit(":", 1)[1], 16) == PG_PORT:
+                    ports.append(int(cols[1].rsplit(":", 1)[1], 16))
+        return ports
+
+    def reading(self) -> dict[int, float]:
+        """CPU seconds so far of each backend serving the server now, by backend pid."""
+        ports = self._server_ports()
+        if not ports:
+            return {}
+        rows = self.conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE client_port = ANY(%s) AND datname = 'test'", (ports,)
+        ).fetchall()
+        out = {}
+        for (pid,) in rows:
+            cpu = proc_cpu_seconds(pid)
+            if cpu is not None:
+                out[pid] = cpu
+        return out
+
+    @staticmethod
+    def delta(before: dict[int, float], after: dict[int, float]) -> float:
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+    def close(self) -> None:
+        self.conn.close()
 
 
-def issue_phase(
-    base: str, kiosk_token: str, total: int, concurrency: int
-) -> tuple[OpStats, list[int], list[str]]:
-    stats = OpStats("issue ticket (POST 201)")
-    ids: list[int] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    shares = [total // concurrency + (1 if i < total % concurrency else 0) for i in range(concurrency)]
-    barrier = threading.Barrier(concurrency + 1)
-    url = f"{base}/api/v1/sites/{SITE}/tickets"
-
-    def worker(index: int, count: int) -> None:
-        lat: list[float] = []
-        got: list[int] = []
-        errs: list[str] = []
-        with requests.Session() as session:
-            session.headers["Authorization"] = f"Bearer {kiosk_token}"
-            barrier.wait()
-            for k in range(count):
-                service = SERVICES[(index + k * concurrency) % len(SERVICES)]
-                t0 = time.perf_counter()
-                try:
-                    r = session.post(url, json={"service": service}, timeout=HTTP_TIMEOUT)
-                except requests.RequestException as exc:
-                    errs.append(f"issue {service}: {type(exc).__name__}: {exc}")
-                    continue
-                lat.append(time.perf_counter() - t0)
-                if r.status_code == 201:
-                    got.append(int(r.json()["id"]))
-                else:
-                    errs.append(f"issue {service}: HTTP {r.status_code} {r.text[:200]}")
-        with lock:
-            stats.latencies.extend(lat)
-            ids.extend(got)
-            errors.extend(errs)
-
-    threads = [threading.Thread(target=worker, args=(i, n), daemon=True) for i, n in enumerate(shares)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for t in threads:
-        t.join()
-    stats.wall_s = time.perf_counter() - start
-    return stats, ids, errors
+# --------------------------------------------------------------------------- the run's ledger
 
 
-def counters_for_services(base: str, agent_token: str) -> list[int]:
-    r = requests.get(
-        f"{base}/api/v1/sites/{SITE}/counters",
-        headers={"Authorization": f"Bearer {agent_token}"},
-        timeout=HTTP_TIMEOUT,
-    )
-    if r.status_code != 200:
-        raise BenchError(f"GET counters: HTTP {r.status_code} {r.text[:300]}")
-    wanted = set(SERVICES)
-    return [c["id"] for c in r.json()["counters"] if wanted & {s["code"] for s in c["services"]}]
+class Ledger:
+    """Every ticket the benchmark issued and called on one database, across all its rounds; the
+    client-side half of the correctness checks (the database check is the other half)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.issued: dict[int, str] = {}  # ticket id -> number
+        self.numbers: set[str] = set()
+        self.called: set[int] = set()
+
+    def add_issued(self, ticket_id: int, number: str) -> str | None:
+        with self.lock:
+            if ticket_id in self.issued:
+                return f"ticket id {ticket_id} issued twice"
+            if number in self.numbers:
+                return f"number {number} given to two tickets (second: id {ticket_id})"
+            self.issued[ticket_id] = number
+            self.numbers.add(number)
+        return None
+
+    def add_called(self, ticket_id: int) -> str | None:
+        with self.lock:
+            if ticket_id in self.called:
+                return f"ticket {ticket_id} ({self.issued.get(ticket_id)}) called twice"
+            if ticket_id not in self.issued:
+                return f"call-next gave ticket {ticket_id}, which the benchmark never issued"
+            self.called.add(ticket_id)
+        return None
+
+    @property
+    def waiting(self) -> int:
+        with self.lock:
+            return len(self.issued) - len(self.called)
 
 
-def call_phase(
-    base: str, agent_token: str, counter_ids: list[int], total: int
-) -> tuple[OpStats, OpStats, list[int], list[str]]:
-    called = OpStats("call-next (200)")
-    empty = OpStats("call-next (204, empty)", show_rate=False)
-    ids: list[int] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(len(counter_ids) + 1)
-    max_iterations = total + 10  # bounded: a caller cannot be given more tickets than exist
+class Stop:
+    """When a round's clients stop: after `seconds`, after `count` operations in all, or when `until`
+    is set (the mixed round's counters stop when its kiosks have stopped). Bounded either way."""
 
-    def worker(counter_id: int) -> None:
-        lat_ok: list[float] = []
-        lat_empty: list[float] = []
-        got: list[int] = []
-        errs: list[str] = []
-        with requests.Session() as session:
-            session.headers["Authorization"] = f"Bearer {agent_token}"
-            barrier.wait()
-            for _ in range(max_iterations):
-                t0 = time.perf_counter()
-                try:
-                    r = session.post(f"{base}/api/v1/counters/{counter_id}/call-next", timeout=HTTP_TIMEOUT)
-                except requests.RequestException as exc:
-                    errs.append(f"counter {counter_id} call-next: {type(exc).__name__}: {exc}")
-                    break
-                elapsed = time.perf_counter() - t0
-                if r.status_code == 204:
-                    lat_empty.append(elapsed)
-                    break
+    def __init__(
+        self, seconds: float | None = None, count: int | None = None, until: threading.Event | None = None
+    ) -> None:
+        self.seconds, self.left, self.until = seconds, count, until
+        self.deadline: float | None = None
+        self._lock = threading.Lock()
+
+    def arm(self) -> None:
+        if self.seconds is not None:
+            self.deadline = time.monotonic() + self.seconds
+
+    def take(self) -> bool:
+        if self.until is not None and self.until.is_set():
+            return False
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return False
+        if self.left is None:
+            return True
+        with self._lock:
+            if self.left <= 0:
+                return False
+            self.left -= 1
+            return True
+
+
+# --------------------------------------------------------------------------- rounds
+
+
+ISSUE, CALL_200, CALL_204, START, FINISH = (
+    "issue (201)",
+    "call-next (200)",
+    "call-next (204)",
+    "start",
+    "finish",
+)
+KINDS = [ISSUE, CALL_200, CALL_204, START, FINISH]
+
+
+@dataclass
+class Round:
+    phase: str  # issue, call, mixed (fill: untimed top-up, not reported as a row)
+    clients: int  # C asked for
+    issuers: int = 0
+    counters: list[int] = field(default_factory=list)
+    waiting_start: int | None = None
+    latencies: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    errors: list[str] = field(default_factory=list)
+    wall_s: float = 0.0
+    server_cpu_s: float | None = None
+    db_cpu_s: float | None = None  # PostgreSQL backends of the server
+    machine: str = ""
+    connections: int = 0
+
+    @property
+    def issued(self) -> int:
+        return len(self.latencies[ISSUE])
+
+    @property
+    def cycles(self) -> int:
+        return len(self.latencies[FINISH])
+
+    @property
+    def requests(self) -> int:
+        return sum(len(v) for v in self.latencies.values())
+
+    @property
+    def label(self) -> str:
+        if self.phase == "mixed":
+            return f"{self.issuers}+{len(self.counters)}"
+        n = self.issuers if self.phase == "issue" else len(self.counters)
+        return str(n) if n == self.clients else f"{n} of {self.clients}"
+
+
+class Client:
+    """One round's thread: a keep-alive session, its own latencies, merged into the round at the end."""
+
+    def __init__(self, base: str, token: str) -> None:
+        self.base = base
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+        self.lat: dict[str, list[float]] = {k: [] for k in KINDS}
+        self.errors: list[str] = []
+
+    def post(self, path: str, body: dict | None = None) -> tuple[requests.Response | None, float]:
+        t0 = time.perf_counter()
+        try:
+            r = self.session.post(f"{self.base}{path}", json=body, timeout=HTTP_TIMEOUT)
+        except requests.RequestException as exc:
+            self.errors.append(f"POST {path}: {type(exc).__name__}: {exc}")
+            return None, 0.0
+        return r, time.perf_counter() - t0
+
+    def issue_loop(self, ledger: Ledger, stop: Stop, offset: int) -> None:
+        k = offset
+        while stop.take():
+            service = SERVICES[k % len(SERVICES)]
+            k += 1
+            r, elapsed = self.post(f"/api/v1/sites/{SITE}/tickets", {"service": service})
+            if r is None:
+                return
+            if r.status_code != 201:
+                self.errors.append(f"issue {service}: HTTP {r.status_code} {r.text[:200]}")
+                return
+            self.lat[ISSUE].append(elapsed)
+            body = r.json()
+            problem = ledger.add_issued(int(body["id"]), str(body["number"]))
+            if problem:
+                self.errors.append(problem)
+                return
+
+    def counter_loop(self, ledger: Ledger, stop: Stop, counter_id: int, idle_wait: float | None) -> None:
+        """call-next -> start -> finish until `stop`; a 204 ends the loop, or (mixed) waits and retries."""
+        while stop.take():
+            r, elapsed = self.post(f"/api/v1/counters/{counter_id}/call-next")
+            if r is None:
+                return
+            if r.status_code == 204:
+                self.lat[CALL_204].append(elapsed)
+                if idle_wait is None:
+                    return
+                time.sleep(idle_wait)
+                continue
+            if r.status_code != 200:
+                self.errors.append(f"counter {counter_id} call-next: HTTP {r.status_code} {r.text[:200]}")
+                return
+            self.lat[CALL_200].append(elapsed)
+            body = r.json()
+            ticket_id = int(body["id"])
+            if body.get("status") != "called" or (body.get("counter") or {}).get("id") != counter_id:
+                self.errors.append(
+                    f"counter {counter_id} call-next gave {body.get('status')} at {body.get('counter')}"
+                )
+                return
+            problem = ledger.add_called(ticket_id)
+            if problem:
+                self.errors.append(problem)
+                return
+            for kind, path, payload in (
+                (START, f"/api/v1/tickets/{ticket_id}/start", None),
+                (FINISH, f"/api/v1/tickets/{ticket_id}/finish", {"outcome": "resolved"}),
+            ):
+                r, elapsed = self.post(path, payload)
+                if r is None:
+                    return
                 if r.status_code != 200:
-                    errs.append(f"counter {counter_id} call-next: HTTP {r.status_code} {r.text[:200]}")
-                    break
-                lat_ok.append(elapsed)
-                ticket_id = int(r.json()["id"])
-                got.append(ticket_id)
-                try:
-                    r1 = session.post(f"{base}/api/v1/tickets/{ticket_id}/start", timeout=HTTP_TIMEOUT)
-                    r2 = (
-                        session.post(
-                            f"{base}/api/v1/tickets/{ticket_id}/finish",
-                            json={"outcome": "resolved"},
-                            timeout=HTTP_TIMEOUT,
-                        )
-                        if r1.status_code == 200
-                        else None
+                    self.errors.append(
+                        f"counter {counter_id} {kind} {ticket_id}: HTTP {r.status_code} {r.text[:200]}"
                     )
-                except requests.RequestException as exc:
-                    errs.append(f"counter {counter_id} start/finish {ticket_id}: {type(exc).__name__}: {exc}")
-                    break
-                if r1.status_code != 200 or r2 is None or r2.status_code != 200:
-                    bad = r1 if r1.status_code != 200 else r2
-                    errs.append(
-                        f"counter {counter_id} start/finish {ticket_id}: "
-                        f"HTTP {bad.status_code} {bad.text[:200]}"
-                    )
-                    break
-            else:
-                errs.append(f"counter {counter_id}: no 204 after {max_iterations} calls")
-        with lock:
-            called.latencies.extend(lat_ok)
-            empty.latencies.extend(lat_empty)
-            ids.extend(got)
-            errors.extend(errs)
+                    return
+                self.lat[kind].append(elapsed)
 
-    threads = [threading.Thread(target=worker, args=(cid,), daemon=True) for cid in counter_ids]
+
+def run_round(
+    rnd: Round,
+    server: Server,
+    pg: PgBackends | None,
+    kiosk: str,
+    agent: str,
+    ledger: Ledger,
+    issue_stop: Stop,
+    call_stop: Stop,
+    idle_wait: float | None,
+) -> Round:
+    """Run one round's threads together (a barrier releases them at once) and read the CPU around it."""
+    lock = threading.Lock()
+    jobs: list[tuple[Client, Callable[[Client], None]]] = []
+    for i in range(rnd.issuers):
+        jobs.append((Client(server.base, kiosk), lambda c, i=i: c.issue_loop(ledger, issue_stop, i)))
+    for cid in rnd.counters:
+        jobs.append(
+            (Client(server.base, agent), lambda c, cid=cid: c.counter_loop(ledger, call_stop, cid, idle_wait))
+        )
+    barrier = threading.Barrier(len(jobs) + 1)
+
+    def thread_body(client: Client, job: Callable[[Client], None]) -> None:
+        try:
+            barrier.wait(timeout=BARRIER_TIMEOUT)
+            job(client)
+        except Exception as exc:  # a crashed client must fail the run, not vanish
+            client.errors.append(f"client thread: {type(exc).__name__}: {exc}")
+        finally:
+            client.session.close()
+            with lock:
+                for kind, values in client.lat.items():
+                    rnd.latencies[kind].extend(values)
+                rnd.errors.extend(client.errors)
+
+    threads = [threading.Thread(target=thread_body, args=job, daemon=True) for job in jobs]
+    issuer_threads = threads[: rnd.issuers]
     for t in threads:
         t.start()
-    barrier.wait()
+    conns0 = CONNECTIONS.count
+    m0, s0, d0 = machine_cpu(), server.cpu_seconds(), pg.reading() if pg else None
+    issue_stop.arm()
+    call_stop.arm()
+    barrier.wait(timeout=BARRIER_TIMEOUT)
     start = time.perf_counter()
+    for t in issuer_threads:
+        t.join(timeout=ROUND_TIMEOUT)
+    if call_stop.until is not None:
+        call_stop.until.set()  # the mixed round's counters stop with its kiosks
     for t in threads:
-        t.join()
-    called.wall_s = empty.wall_s = time.perf_counter() - start
-    return called, empty, ids, errors
+        t.join(timeout=ROUND_TIMEOUT)
+    rnd.wall_s = time.perf_counter() - start
+    m1, s1, d1 = machine_cpu(), server.cpu_seconds(), pg.reading() if pg else None
+    if any(t.is_alive() for t in threads):
+        rnd.errors.append(
+            f"{sum(t.is_alive() for t in threads)} client threads still running after {ROUND_TIMEOUT}s"
+        )
+    rnd.connections = CONNECTIONS.count - conns0
+    if s0 is not None and s1 is not None:
+        rnd.server_cpu_s = s1 - s0
+    if d0 is not None and d1 is not None:
+        rnd.db_cpu_s = PgBackends.delta(d0, d1)
+    rnd.machine = cpu_split(m0, m1, rnd.server_cpu_s, rnd.db_cpu_s, rnd.wall_s)
+    return rnd
 
 
-# --------------------------------------------------------------------------- one database
+def cpu_split(
+    m0: tuple[float, float] | None,
+    m1: tuple[float, float] | None,
+    server: float | None,
+    db: float | None,
+    wall: float,
+) -> str:
+    """The machine's CPU during a round, split into server, PostgreSQL backends, this client, others."""
+    if m0 is None or m1 is None or server is None or wall <= 0:
+        return "machine CPU n/a"
+    machine, client = m1[0] - m0[0], m1[1] - m0[1]
+    pg = f", its PostgreSQL backends {db / wall:.2f}" if db is not None else ""
+    other = max(machine - server - client - (db or 0.0), 0.0)
+    return (
+        f"machine {machine / wall:.2f} of {os.cpu_count()} cores busy: server {server / wall:.2f}{pg}, "
+        f"benchmark client {client / wall:.2f}, others {other / wall:.2f}"
+    )
+
+
+# --------------------------------------------------------------------------- set-up and checks
+
+
+def api_get(base: str, path: str, token: str | None = None) -> dict:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    r = requests.get(f"{base}{path}", headers=headers, timeout=HTTP_TIMEOUT)
+    if r.status_code != 200:
+        raise BenchError(f"GET {path}: HTTP {r.status_code} {r.text[:300]}")
+    return r.json()
+
+
+def services_state(base: str) -> dict[str, dict]:
+    """The public service listing (open or not, and how many wait), by service code."""
+    return {sv["code"]: sv for sv in api_get(base, f"/api/v1/sites/{SITE}/services")["services"]}
+
+
+def check_services_open(base: str) -> None:
+    listing = services_state(base)
+    closed = {
+        code: (listing[code].get("closed_reason"), listing[code].get("next_opening"))
+        for code in SERVICES
+        if code not in listing or not listing[code].get("open")
+    }
+    if closed:
+        raise BenchError(f"services that do not issue now (reason, next opening): {closed}")
+
+
+def check_waiting(base: str, ledger: Ledger) -> int:
+    """The waiting count the server shows must be the benchmark's own count (issued - called)."""
+    listing = services_state(base)
+    on_server = sum(int(sv.get("waiting") or 0) for sv in listing.values())
+    expected = ledger.waiting
+    if on_server != expected:
+        raise BenchError(f"the server shows {on_server} waiting tickets, the benchmark expects {expected}")
+    return expected
+
+
+def prepare_counters(base: str, agent: str, wanted: int, add: bool) -> tuple[list[int], str]:
+    """Counters serving the benchmark's services: the demo's, then (with `add`) new ones serving all of
+    them, so that each counter client has a counter of its own (one ticket at a time per counter)."""
+    listing = api_get(base, f"/api/v1/sites/{SITE}/counters", agent)["counters"]
+    wanted_codes = set(SERVICES)
+    demo = [c for c in listing if wanted_codes & {s["code"] for s in c["services"]}]
+    ids = [c["id"] for c in demo]
+    note = f"demo counters serving the services: {[c['number'] for c in demo]}"
+    if len(ids) >= wanted or not add:
+        if len(ids) < wanted:
+            note += f"; counter clients capped at {len(ids)} (--demo-counters)"
+        return ids, note
+    added = []
+    for k in range(1, wanted - len(ids) + 1):
+        number = BENCH_COUNTER_BASE + k
+        r = requests.post(
+            f"{base}/api/v1/sites/{SITE}/counters",
+            headers={"Authorization": f"Bearer {agent}"},
+            json={
+                "number": number,
+                "name": f"Banc {k}",
+                "services": [{"code": c, "weight": 1.0} for c in SERVICES],
+            },
+            timeout=HTTP_TIMEOUT,
+        )
+        if r.status_code != 201:
+            raise BenchError(f"create counter {number}: HTTP {r.status_code} {r.text[:300]}")
+        ids.append(int(r.json()["id"]))
+        added.append(number)
+    note += f"; added {len(added)} counters {added[0]}-{added[-1]} serving all 7 services at weight 1"
+    return ids, note
+
+
+def fill_queue(server: Server, kiosk: str, agent: str, ledger: Ledger, target: int) -> tuple[int, float]:
+    """Top the queue up to `target` waiting tickets (untimed, not a reported round)."""
+    need = target - ledger.waiting
+    if need <= 0:
+        return 0, 0.0
+    rnd = Round("fill", FILL_CLIENTS, issuers=min(FILL_CLIENTS, need))
+    run_round(rnd, server, None, kiosk, agent, ledger, Stop(count=need), Stop(count=0), None)
+    if rnd.errors:
+        raise BenchError(f"filling the queue: {len(rnd.errors)} errors, first: {rnd.errors[:5]}")
+    return rnd.issued, rnd.wall_s
+
+
+def database_check(kind: str, workdir: Path, schema: str, ledger: Ledger) -> str:
+    """Read the tickets and their call events in the database itself: every called ticket is done and
+    was called once; every other one still waits, never called; no two tickets share a number."""
+    sql_tickets = "SELECT id, number, state, business_day FROM tickets"
+    sql_calls = "SELECT ticket_id, COUNT(*) FROM ticket_events WHERE to_state = 'called' GROUP BY ticket_id"
+    if kind == "sqlite":
+        with sqlite3.connect(f"file:{workdir / 'guichet.db'}?mode=ro", uri=True, timeout=30) as conn:
+            tickets = conn.execute(sql_tickets).fetchall()
+            calls = dict(conn.execute(sql_calls).fetchall())
+    else:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'SET search_path TO "{schema}"')
+            tickets = conn.execute(sql_tickets).fetchall()
+            calls = dict(conn.execute(sql_calls).fetchall())
+    rows = {tid: (number, state) for tid, number, state, _day in tickets}
+    problems = []
+    by_number: dict[tuple, int] = {}
+    for _tid, number, _state, day in tickets:
+        by_number[(number, str(day))] = by_number.get((number, str(day)), 0) + 1
+    shared = [n for n, k in by_number.items() if k > 1]
+    if shared:
+        problems.append(f"{len(shared)} numbers shared by several tickets, e.g. {shared[:3]}")
+    missing = [tid for tid in ledger.issued if tid not in rows]
+    if missing:
+        problems.append(f"{len(missing)} issued tickets not in the database, e.g. {missing[:5]}")
+    wrong_number = [tid for tid, n in ledger.issued.items() if tid in rows and rows[tid][0] != n]
+    if wrong_number:
+        problems.append(f"{len(wrong_number)} tickets whose number differs from the issue answer")
+    bad_called = [t for t in ledger.called if rows.get(t, (None, None))[1] != "done" or calls.get(t) != 1]
+    if bad_called:
+        t = bad_called[0]
+        problems.append(
+            f"{len(bad_called)} called tickets not done-with-one-call, e.g. {t}: "
+            f"state {rows.get(t, (None, None))[1]}, {calls.get(t, 0)} calls"
+        )
+    waiting = [t for t in ledger.issued if t not in ledger.called]
+    bad_waiting = [t for t in waiting if rows.get(t, (None, None))[1] != "waiting" or calls.get(t)]
+    if bad_waiting:
+        t = bad_waiting[0]
+        problems.append(
+            f"{len(bad_waiting)} uncalled tickets not waiting, e.g. {t}: "
+            f"state {rows.get(t, (None, None))[1]}, {calls.get(t, 0)} calls"
+        )
+    others = len(rows) - len(ledger.issued) + len(missing)
+    if problems:
+        raise BenchError("database check: " + "; ".join(problems))
+    return (
+        f"database check: {len(ledger.issued)} issued, numbers unique; {len(ledger.called)} called, each "
+        f"done with exactly one call event; {len(waiting)} never called, all still waiting with none; "
+        f"{others} tickets the benchmark did not issue"
+    )
 
 
 def pg_schema_create(name: str) -> None:
@@ -389,18 +714,37 @@ def pg_schema_drop(name: str) -> None:
         conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
-def cpu_note(before: float | None, after: float | None, wall: float) -> str:
-    if before is None or after is None or wall <= 0:
-        return "server CPU n/a"
-    return f"server process CPU {after - before:.1f} s ({(after - before) / wall:.0%} of one core)"
+# --------------------------------------------------------------------------- one database
 
 
-def run_one(kind: str, tickets: int, concurrency: int) -> DbResult:
+@dataclass
+class Options:
+    clients: list[int]
+    seconds: float | None
+    tickets: int | None
+    queue: int
+    add_counters: bool
+
+    def stop(self, until: threading.Event | None = None) -> Stop:
+        return Stop(self.seconds, self.tickets, until)
+
+
+@dataclass
+class DbResult:
+    kind: str
+    dialect: str = "?"
+    rounds: list[Round] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def run_one(kind: str, opts: Options) -> DbResult:
     result = DbResult(kind)
     workdir = Path(tempfile.mkdtemp(prefix=f"guichet-bench-{kind}-"))
     schema = f"bench_{os.getpid()}"
     schema_made = False
     server: Server | None = None
+    pg: PgBackends | None = None
+    ledger = Ledger()
     try:
         if kind == "sqlite":
             url = f"sqlite:///{workdir / 'guichet.db'}"
@@ -413,6 +757,7 @@ def run_one(kind: str, tickets: int, concurrency: int) -> DbResult:
         t0 = time.perf_counter()
         run_cli(["db", "upgrade"], env, workdir)
         run_cli(["demo"], env, workdir)
+        run_cli(["site", "hours", SITE, "--clear"], env, workdir)
         kiosk = run_cli(
             ["token", "create", "--kind", "kiosk", "--site", SITE, "--device", "bench-kiosk"], env, workdir
         ).strip()
@@ -422,53 +767,56 @@ def run_one(kind: str, tickets: int, concurrency: int) -> DbResult:
         server = Server(env, workdir, port)
         health = server.wait_healthy()
         result.dialect = health.get("database", "?")
-
-        conn_before = CONNECTIONS.count
-        cpu0 = server.cpu_seconds()
-        issue, issued_ids, issue_errors = issue_phase(server.base, kiosk, tickets, concurrency)
-        result.ops.append(issue)
-        issue_conns = CONNECTIONS.count - conn_before
-        cpu1 = server.cpu_seconds()
-        if issue_errors:
-            raise BenchError(f"{len(issue_errors)} issue errors, first: {issue_errors[:5]}")
-        if len(issued_ids) != tickets or len(set(issued_ids)) != tickets:
-            raise BenchError(
-                f"issued {len(issued_ids)} ids ({len(set(issued_ids))} distinct), expected {tickets}"
-            )
-
-        counter_ids = counters_for_services(server.base, agent)[:concurrency]
-        if not counter_ids:
+        check_services_open(server.base)
+        counters, counter_note = prepare_counters(server.base, agent, max(opts.clients), opts.add_counters)
+        if not counters:
             raise BenchError("no counter serves the benchmark's services")
-        conn_before = CONNECTIONS.count
-        called, empty, called_ids, call_errors = call_phase(server.base, agent, counter_ids, tickets)
-        result.ops.extend([called, empty])
-        call_conns = CONNECTIONS.count - conn_before
-        cpu2 = server.cpu_seconds()
-        if call_errors:
-            raise BenchError(f"{len(call_errors)} call errors, first: {call_errors[:5]}")
-        dupes = len(called_ids) - len(set(called_ids))
-        if dupes:
-            raise BenchError(f"{dupes} tickets were called more than once")
-        if set(called_ids) != set(issued_ids):
-            missing = set(issued_ids) - set(called_ids)
-            extra = set(called_ids) - set(issued_ids)
-            raise BenchError(
-                f"called {len(called_ids)} of {tickets}: {len(missing)} never called, "
-                f"{len(extra)} unknown ids"
-            )
+        if kind == "postgresql":
+            pg = PgBackends(server.proc.pid, schema)
+        result.notes += [
+            f"set-up (CLI: db upgrade, demo, site hours --clear, 2 tokens): {setup_s:.1f} s; "
+            "services issue now (site open, no service hours, no quota on these 7); " + counter_note,
+        ]
 
+        def finish_round(rnd: Round) -> None:
+            if rnd.errors:
+                raise BenchError(
+                    f"{rnd.phase} round, {rnd.label} clients: {len(rnd.errors)} errors, "
+                    f"first: {rnd.errors[:5]}"
+                )
+            result.rounds.append(rnd)
+
+        for c in opts.clients:
+            rnd = Round("issue", c, issuers=c, waiting_start=check_waiting(server.base, ledger))
+            finish_round(run_round(rnd, server, pg, kiosk, agent, ledger, opts.stop(), Stop(count=0), None))
+        filled: list[tuple[int, float]] = []
+        for c in opts.clients:
+            filled.append(fill_queue(server, kiosk, agent, ledger, max(opts.queue, opts.tickets or 0)))
+            rnd = Round("call", c, counters=counters[:c], waiting_start=check_waiting(server.base, ledger))
+            finish_round(run_round(rnd, server, pg, kiosk, agent, ledger, Stop(count=0), opts.stop(), None))
+            if len(rnd.latencies[CALL_204]):
+                result.notes.append(
+                    f"call round {rnd.label}: {len(rnd.latencies[CALL_204])} counters found nothing left for "
+                    "their services (204) and stopped before the round's end"
+                )
+        for c in opts.clients:
+            filled.append(fill_queue(server, kiosk, agent, ledger, opts.queue))
+            issuers, callers = max(1, c // 2), max(1, c - c // 2)
+            rnd = Round("mixed", c, issuers=issuers, counters=counters[:callers])
+            rnd.waiting_start = check_waiting(server.base, ledger)
+            until = threading.Event()
+            finish_round(
+                run_round(rnd, server, pg, kiosk, agent, ledger, opts.stop(), Stop(until=until), IDLE_WAIT)
+            )
+        remaining = check_waiting(server.base, ledger)
+        result.notes.append(database_check(kind, workdir, schema, ledger))
         log = server.log_text()
         result.notes += [
-            f"set-up (db upgrade + demo + 2 tokens via CLI): {setup_s:.1f} s",
-            f"issue phase: {concurrency} clients, wall {issue.wall_s:.2f} s, "
-            f"{cpu_note(cpu0, cpu1, issue.wall_s)}, "
-            f"services round-robin {','.join(SERVICES)}; new TCP connections: {issue_conns}",
-            f"call phase: {len(counter_ids)} callers on counters {counter_ids} (manager token), "
-            f"wall {called.wall_s:.2f} s incl. untimed start+finish, "
-            f"{cpu_note(cpu1, cpu2, called.wall_s)}; "
-            f"{len(called_ids)} called, 0 duplicates, all {tickets} issued tickets called once; "
-            f"call cycles/s {len(called_ids) / called.wall_s:.1f}; new TCP connections: {call_conns}",
-            "req/s = requests of that row / wall-clock of its phase",
+            f"client checks: every issue answered 201 ({len(ledger.issued)}), numbers unique, "
+            f"every call-next gave a ticket the benchmark issued, none twice ({len(ledger.called)} called); "
+            f"{remaining} left waiting, which the server's listing also counts",
+            f"queue top-ups before the call and mixed rounds (untimed): "
+            f"{sum(n for n, _ in filled)} tickets in {sum(s for _, s in filled):.1f} s",
             f"server log: {log.count('Traceback')} tracebacks, "
             f"{log.count('write conflict, retrying')} 'write conflict, retrying' warnings, "
             f"{sum(1 for line in log.splitlines() if ' ERROR ' in line)} ERROR lines",
@@ -481,6 +829,8 @@ def run_one(kind: str, tickets: int, concurrency: int) -> DbResult:
             )
         raise
     finally:
+        if pg is not None:
+            pg.close()
         if server is not None:
             server.stop()
         if schema_made:
@@ -491,7 +841,113 @@ def run_one(kind: str, tickets: int, concurrency: int) -> DbResult:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-# --------------------------------------------------------------------------- main
+# --------------------------------------------------------------------------- output
+
+
+def ms(values: list[float], p: float) -> str:
+    return "-" if not values else f"{percentile(sorted(values), p) * 1000:.1f}"
+
+
+def per(total_s: float | None, n: int) -> str:
+    return "-" if total_s is None or n == 0 else f"{total_s * 1000 / n:.1f}"
+
+
+def summary_rows(rnd: Round) -> list[tuple[str, ...]]:
+    """(phase, clients, waiting, ops, unit, ops/s, p50, p99, server CPU ms/op, ms/req, db CPU ms/op)."""
+    wall = rnd.wall_s or float("nan")
+    waiting = "-" if rnd.waiting_start is None else str(rnd.waiting_start)
+    reqs = rnd.requests
+
+    def row(phase: str, n: int, unit: str, lat: list[float] | None) -> tuple[str, ...]:
+        return (
+            phase,
+            rnd.label,
+            waiting,
+            str(n),
+            unit,
+            f"{n / wall:.1f}",
+            ms(lat, 50) if lat is not None else "-",
+            ms(lat, 99) if lat is not None else "-",
+            per(rnd.server_cpu_s, n),
+            per(rnd.server_cpu_s, reqs),
+            per(rnd.db_cpu_s, n),
+        )
+
+    if rnd.phase == "issue":
+        return [row("issue", rnd.issued, "ticket", rnd.latencies[ISSUE])]
+    if rnd.phase == "call":
+        return [row("call", rnd.cycles, "cycle", rnd.latencies[CALL_200])]
+    both = rnd.issued + rnd.cycles
+    rows = [
+        row("mixed: issue", rnd.issued, "ticket", rnd.latencies[ISSUE]),
+        row("mixed: call", rnd.cycles, "cycle", rnd.latencies[CALL_200]),
+        row("mixed: all", both, "op", None),
+    ]
+    # CPU per ticket or per cycle alone would charge the other kind's work to it: only the 'all' row.
+    return [r[:8] + ("", "", "") for r in rows[:2]] + rows[2:]
+
+
+def print_table(result: DbResult) -> None:
+    print(f"\n=== {result.kind} (server reports database: {result.dialect}) ===")
+    head = (
+        "phase",
+        "clients",
+        "waiting",
+        "ops",
+        "unit",
+        "ops/s",
+        "p50 ms",
+        "p99 ms",
+        "CPU ms/op",
+        "ms/req",
+        "db ms/op",
+    )
+    widths = (13, 8, 8, 6, 7, 8, 8, 8, 10, 7, 9)
+
+    def line(cols: tuple[str, ...]) -> str:
+        return " ".join(
+            f"{c:<{w}}" if i in (0, 4) else f"{c:>{w}}"
+            for i, (c, w) in enumerate(zip(cols, widths, strict=True))
+        )
+
+    print(line(head))
+    for rnd in result.rounds:
+        for r in summary_rows(rnd):
+            print(line(r))
+    print("\n  requests by kind (client-side latency, ms)")
+    print(f"  {'round':<14} {'request':<16} {'count':>7} {'p50':>8} {'p99':>8} {'max':>8}")
+    for rnd in result.rounds:
+        name = f"{rnd.phase} {rnd.label}"
+        for kind in KINDS:
+            lat = sorted(rnd.latencies[kind])
+            if not lat:
+                continue
+            print(
+                f"  {name:<14} {kind:<16} {len(lat):>7} {ms(lat, 50):>8} {ms(lat, 99):>8} "
+                f"{lat[-1] * 1000:>8.1f}"
+            )
+            name = ""
+    print("\n  per round: wall-clock, machine CPU, new TCP connections")
+    for rnd in result.rounds:
+        print(
+            f"  {rnd.phase + ' ' + rnd.label:<14} wall {rnd.wall_s:5.1f} s, {rnd.machine}; "
+            f"new TCP connections {rnd.connections}"
+        )
+    for note in LEGEND + result.notes:
+        print(f"  - {note}")
+    sys.stdout.flush()
+
+
+LEGEND = [
+    "ops/s: operations / the round's wall-clock; a cycle is call-next + start + finish (3 requests); "
+    "p50/p99: issue latency on ticket rows, call-next (200) latency on cycle rows",
+    "CPU ms/op: server process CPU / ops; ms/req: the same CPU / every HTTP request of the round; "
+    "db ms/op: CPU of the PostgreSQL backends of the server's connections, a lower bound (a backend that "
+    "closed during the round, e.g. the pool's overflow beyond 10, is not counted); in mixed rounds only "
+    "per op over tickets + cycles, since the two kinds share the server",
+    "mixed C: C//2 kiosks issue while C - C//2 counters call (1+1 for C=1); waiting: tickets waiting at "
+    "the round's start (the benchmark's count, equal to the server's listing)",
+]
 
 
 def machine_info() -> list[str]:
@@ -523,34 +979,74 @@ def machine_info() -> list[str]:
     ]
 
 
+def parse_clients(text: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("a comma-separated list of numbers, e.g. 1,8,32") from exc
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError("at least one number, each at least 1")
+    return values
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
-    ap.add_argument("--tickets", type=int, default=2000, help="tickets issued (and called) per database")
+    who = ap.add_mutually_exclusive_group()
+    who.add_argument(
+        "--clients", type=parse_clients, default=[1, 8, 32], help="concurrency levels (default 1,8,32)"
+    )
+    who.add_argument("--concurrency", type=int, help="one concurrency level (same as --clients C)")
+    much = ap.add_mutually_exclusive_group()
+    much.add_argument("--seconds", type=float, default=8.0, help="length of each round (default 8)")
+    much.add_argument("--tickets", type=int, help="operations per round instead: tickets issued, call cycles")
     ap.add_argument(
-        "--concurrency",
+        "--queue",
         type=int,
-        default=8,
-        help="concurrent clients in the issue phase; "
-        "the call phase uses min(C, counters serving the services) callers",
+        default=1000,
+        help="waiting tickets at the start of each call and mixed round (default 1000)",
+    )
+    ap.add_argument(
+        "--demo-counters",
+        action="store_true",
+        help="use only the demo's counters (4 serve the services), capping the counter clients",
     )
     args = ap.parse_args(argv)
-    if args.tickets < 1 or args.concurrency < 1:
-        ap.error("--tickets and --concurrency must be at least 1")
+    clients = [args.concurrency] if args.concurrency is not None else args.clients
+    if (
+        min(clients) < 1
+        or (args.tickets is not None and args.tickets < 1)
+        or args.seconds <= 0
+        or args.queue < 0
+    ):
+        ap.error("--clients/--concurrency, --tickets and --seconds must be positive, --queue at least 0")
+    opts = Options(
+        clients=clients,
+        seconds=None if args.tickets is not None else args.seconds,
+        tickets=args.tickets,
+        queue=args.queue,
+        add_counters=not args.demo_counters,
+    )
 
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    print(f"Guichet API latency benchmark: {args.tickets} tickets, concurrency {args.concurrency}")
+    length = f"{args.tickets} operations" if args.tickets is not None else f"{args.seconds:g} s"
+    print(
+        f"Guichet API benchmark: clients {','.join(map(str, clients))}, rounds of {length}, "
+        f"call and mixed rounds start with at least {args.queue} waiting"
+    )
     for line in machine_info():
         print(line)
     sys.stdout.flush()
     failures = 0
     for kind in kinds:
+        started = time.perf_counter()
         try:
-            result = run_one(kind, args.tickets, args.concurrency)
+            result = run_one(kind, opts)
         except BenchError as exc:
             failures += 1
             print(f"\n=== {kind}: FAILED ===\n{exc}", file=sys.stderr)
             continue
+        result.notes.append(f"this database took {time.perf_counter() - started:.0f} s in all")
         print_table(result)
     return 1 if failures else 0
 

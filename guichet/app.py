@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import Babel, get_locale
 from flask_socketio import SocketIO
 
@@ -99,6 +99,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Per-address limits on public booking endpoints (shared through Redis when configured).
     app.extensions["guichet_limiter"] = Limiter(settings.redis_url, parse_limits(settings.rate_limits))
     register_error_handlers(app)
+
+    @app.before_request
+    def one_connection_per_request() -> None:
+        g.db_scope = db.open_scope()
+
+    @app.teardown_request
+    def give_the_connection_back(_exc: BaseException | None) -> None:
+        token = g.pop("db_scope", None)
+        if token is not None:
+            db.close_scope(token)
 
     @app.context_processor
     def page_language() -> dict[str, object]:

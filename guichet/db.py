@@ -8,11 +8,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -84,6 +85,28 @@ def _retryable(exc: DBAPIError) -> bool:
     return _sqlite_locked(exc)
 
 
+class _Held:
+    """The connection a scope lends to its sessions, one at a time."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.conn: Connection | None = None
+        self.busy = False
+
+    def take(self) -> Connection:
+        if self.conn is None:
+            self.conn = self.engine.connect()
+        return self.conn
+
+    def release(self) -> None:
+        if self.conn is not None:
+            conn, self.conn = self.conn, None
+            conn.close()
+
+
+_scoped: ContextVar[_Held | None] = ContextVar("guichet_scoped_connection", default=None)
+
+
 class Database:
     """Owns the engine; hands out read sessions and retried write transactions."""
 
@@ -104,11 +127,44 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A read session; nothing it does is committed."""
-        with self._read() as s:
+        with self._held() as conn, self._read(**({"bind": conn} if conn else {})) as s:
             try:
                 yield s
             finally:
                 s.rollback()
+
+    def open_scope(self) -> Token[_Held | None]:
+        """From now on in this context (one web request), sessions and transactions reuse one pooled
+        connection, checked out at the first use and given back by close_scope: one checkout (and on
+        PostgreSQL one pre-ping) per request instead of one per session."""
+        return _scoped.set(_Held(self.engine))
+
+    def close_scope(self, token: Token[_Held | None]) -> None:
+        held = _scoped.get()
+        _scoped.reset(token)
+        if held is not None:
+            held.release()
+
+    @contextmanager
+    def _held(self, writer: bool = False) -> Iterator[Connection | None]:
+        """The scope's connection, free for this session; None outside a scope, or while another
+        session of the scope still uses it (a read inside a transaction gets its own, as before)."""
+        held = _scoped.get()
+        if held is None or held.busy:
+            yield None
+            return
+        conn = held.take()
+        held.busy = True
+        if writer and self.dialect == "sqlite":
+            conn.execution_options(sqlite_begin="IMMEDIATE")
+        try:
+            yield conn
+        finally:
+            held.busy = False
+            if writer and self.dialect == "sqlite":
+                conn.execution_options(sqlite_begin="DEFERRED")
+            if conn.invalidated or conn.in_transaction():  # broken, or left open: not reused
+                held.release()
 
     def write(self, work: Callable[[Session], T], attempts: int = 5) -> T:
         """Run `work` in one write transaction and commit it, retrying on lock contention.
@@ -119,7 +175,11 @@ class Database:
         lock_deadline = time.monotonic() + LOCK_WAIT_S
         while True:
             attempt += 1
-            with self._writer_turn(), self._write() as s:
+            with (
+                self._writer_turn(),
+                self._held(writer=True) as conn,
+                self._write(**({"bind": conn} if conn else {})) as s,
+            ):
                 try:
                     result = work(s)
                     s.commit()

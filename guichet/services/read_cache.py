@@ -47,6 +47,7 @@ WATCHED: dict[type, frozenset[str] | None] = {
 WATCHED_TABLES = frozenset(model.__table__.name for model in WATCHED)  # type: ignore[attr-defined]
 MAX_TOKENS = 10_000  # tokens remembered per process (a flood of distinct tokens only empties it)
 _BUMPED = "guichet.epoch_bumped"
+_EPOCH = "guichet.epoch"
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,9 @@ def _fresh(s: Session) -> int | None:
     rows itself (it then reads them from the database and keeps nothing: it may still roll back)."""
     if s.info.get(_BUMPED):
         return None
-    epoch = epoch_of(s)
+    epoch = s.info.get(_EPOCH)
+    if epoch is None:  # once per transaction
+        epoch = s.info[_EPOCH] = epoch_of(s)
     _cache.at(epoch)
     return epoch
 
@@ -289,5 +292,6 @@ def _on_statement(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "after_transaction_end")
 def _on_end(s: Session, transaction: Any) -> None:
-    if transaction.parent is None:  # the outermost transaction: a new one bumps again
+    if transaction.parent is None:  # the outermost transaction: a new one reads and bumps again
         s.info.pop(_BUMPED, None)
+        s.info.pop(_EPOCH, None)

@@ -8,19 +8,19 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..core.errors import DomainError, Forbidden, Invalid, NotFound
 from ..core.roles import ADMIN, MANAGERS
 from ..core.tickets import HELD_STATES, Action, State, check_no_show, check_outcome, next_state
 from ..models import Counter, Service, Site, Ticket, User
-from . import audit, cases
+from . import audit, cases, read_cache
 from .context import Actor, Context, Event
 from .counters import check_counter_agent, check_counter_free, counter_for, set_counter_status
 from .guards import check_site, require_staff
 from .journal import log_step, queue_changed, ticket_called, ticket_changed
 from .lifecycle import transition
-from .site_rules import queue_rules
+from .site_rules import rules_of
 from .ticket_views import ticket_json
 
 # Steps that change who is waiting (the queues the screens show move).
@@ -45,7 +45,9 @@ def act(
 
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
         now = ctx.clock()
-        stmt = select(Ticket).where(Ticket.id == ticket_id)
+        # With its counter: the answer shows it (a lazy load would flush and read again).
+        with_counter = joinedload(Ticket.counter).lazyload(Counter.service_links)
+        stmt = select(Ticket).where(Ticket.id == ticket_id).options(with_counter)
         if s.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(of=Ticket)
         t = s.scalar(stmt)
@@ -54,9 +56,9 @@ def act(
         check_site(actor, t.site_id)
         if t.state in HELD_STATES and t.agent_id != actor.user_id and actor.role not in MANAGERS:
             raise Forbidden("held_by_other_agent", number=t.number)
-        site = s.get(Site, t.site_id)
-        assert site is not None
-        rules = queue_rules(ctx, site)
+        site = read_cache.site_by_id(s, t.site_id)
+        assert site is not None  # the ticket's own site
+        rules = rules_of(ctx, site.config)
         before = t.state
         next_state(t.state, act_)  # refuse forbidden transitions before any other check
         result = t
@@ -85,7 +87,8 @@ def act(
         if act_ == Action.FINISH and params.get("case"):
             if t.outcome != ESCALATED:
                 raise Invalid("case_needs_escalated_outcome")
-            case = cases.open_in_session(s, ctx, actor, site, params["case"], events, ticket=t)
+            row = s.get_one(Site, t.site_id)
+            case = cases.open_in_session(s, ctx, actor, row, params["case"], events, ticket=t)
         if act_ == Action.RECALL:
             events.append(ticket_called(t, recall=True))
         if act_ in SENSITIVE:
