@@ -135,11 +135,10 @@ def offer(slug: str):
 
 def _ticket_response(slug: str, ticket: dict[str, Any], lang: str, extra: dict[str, Any]):
     """The ticket as the kiosk shows and prints it, in the visitor's language."""
-    state = sites.list_services(ctx(), slug, include_inactive=True, codes={ticket["service"]}, actor=actor())
-    site = state["site"]
-    labels = {sv["code"]: sv["labels"].get(lang) or sv["label"] for sv in state["services"]}
+    heading = sites.ticket_heading(ctx(), actor(), slug, ticket["service"], lang)
+    site = heading["site"]
     with in_language(lang):
-        label = labels.get(ticket["service"], ticket["service_label"])
+        label = heading["label"] or ticket["service_label"]
         job = printing.submit(ctx(), spooler(), actor(), texts.ticket_print(ticket, label, site, lang))
         body = {
             "ticket": {

@@ -23,6 +23,7 @@ from .counters import (
     check_counter_agent,
     check_counter_free,
     counter_for,
+    service_weights,
     set_counter_status,
 )
 from .guards import require_staff
@@ -126,13 +127,13 @@ def call_next(ctx: Context, actor: Actor, counter_id: int) -> dict[str, Any] | N
 
     def work(s: Session, events: list[Event]) -> dict[str, Any] | None:
         now = ctx.clock()
-        counter = counter_for(s, actor, counter_id, lock=True)
+        counter = counter_for(s, actor, counter_id, lock=True, links=False)
         check_counter_free(s, counter)
         check_counter_agent(actor, counter, now)
         site = read_cache.site_by_id(s, counter.site_id)
         assert site is not None  # the counter's own site
         rules = rules_of(ctx, site.config)
-        weights = {link.service_id: link.weight for link in counter.service_links}
+        weights = service_weights(s, counter)
         # The agent's own services, if a manager restricted them, narrow what the counter calls.
         allowed = set(s.scalars(select(UserService.service_id).where(UserService.user_id == actor.user_id)))
         if allowed:

@@ -11,12 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ..core.errors import DomainError, Forbidden, Invalid, NotFound
 from ..core.roles import MANAGERS
 from ..core.tickets import HELD_STATES, State
-from ..models import Counter, Ticket, User
+from ..models import Counter, CounterService, Ticket, User
 from .context import Actor, Context, Event
 from .guards import check_site, require_staff, site_of
 from .journal import log_step, queue_changed
@@ -25,10 +25,13 @@ from .ticket_views import ticket_json
 COUNTER_STATUSES = ("open", "paused", "closed")
 
 
-def counter_for(s: Session, actor: Actor, counter_id: int, lock: bool) -> Counter:
+def counter_for(s: Session, actor: Actor, counter_id: int, lock: bool, links: bool = True) -> Counter:
     """The counter, once the caller is known to work at its site; locked for a write on PostgreSQL
-    (one counter's two clicks serialise)."""
+    (one counter's two clicks serialise). `links=False`: without its services (call-next reads only
+    their ids and weights, service_weights)."""
     stmt = select(Counter).where(Counter.id == counter_id)
+    if not links:
+        stmt = stmt.options(lazyload(Counter.service_links))
     if lock and s.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=Counter)
     counter = s.scalar(stmt)
@@ -36,6 +39,13 @@ def counter_for(s: Session, actor: Actor, counter_id: int, lock: bool) -> Counte
         raise NotFound("counter_not_found", counter=counter_id)
     check_site(actor, counter.site_id)
     return counter
+
+
+def service_weights(s: Session, counter: Counter) -> dict[int, float]:
+    """Service id -> weight of what the counter serves, as plain rows."""
+    links = select(CounterService.service_id, CounterService.weight)
+    rows = s.execute(links.where(CounterService.counter_id == counter.id))
+    return {service_id: weight for service_id, weight in rows}
 
 
 def held_ticket(s: Session, counter: Counter) -> Ticket | None:
@@ -48,8 +58,11 @@ def held_ticket(s: Session, counter: Counter) -> Ticket | None:
 
 
 def check_counter_free(s: Session, counter: Counter) -> None:
-    """One ticket at a time per counter: refuse while it holds one."""
-    busy = held_ticket(s, counter)
+    """One ticket at a time per counter: refuse while it holds one (two columns read, no object)."""
+    held = [st.value for st in HELD_STATES]
+    busy = s.execute(
+        select(Ticket.number, Ticket.state).where(Ticket.counter_id == counter.id, Ticket.state.in_(held))
+    ).first()
     if busy is not None:
         raise DomainError("counter_busy", number=busy.number, status=busy.state)
 

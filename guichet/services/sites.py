@@ -135,6 +135,19 @@ def service_figures(
     }
 
 
+def ticket_heading(ctx: Context, actor: Actor, slug: str, code: str, lang: str) -> dict[str, Any]:
+    """What a printed ticket says of its site and service (name, time zone, the label in `lang`),
+    from memory: no queue figure is needed to print a ticket."""
+    with ctx.db.session() as s:
+        site = read_cache.site(s, slug)
+    check_site(actor, site.id)
+    sv = site.service(code)
+    return {
+        "site": {"id": site.id, "slug": site.slug, "name": site.name, "timezone": site.timezone},
+        "label": sv.label(lang) if sv is not None else None,
+    }
+
+
 def queue_figures(ctx: Context, site_id: int, service_code: str) -> dict[str, Any] | None:
     """One service's fresh figures for the screens, after a change: one read of its queue (the site,
     its hours and the recent service times come from memory), never the whole listing."""
