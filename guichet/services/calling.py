@@ -112,13 +112,15 @@ def candidates_of(
     return [routing.Candidate(*r[:6]) for r in rows], more
 
 
+_CLAIM = select(Ticket).where(Ticket.id == bindparam("ticket"), Ticket.state == State.WAITING.value)
+_CLAIM_LOCKED = _CLAIM.with_for_update(skip_locked=True, of=Ticket)
+
+
 def _claim(s: Session, ticket_id: int) -> Ticket | None:
     """Lock one waiting ticket for this transaction; skip it if another counter holds it."""
-    stmt = select(Ticket).where(Ticket.id == ticket_id, Ticket.state == State.WAITING.value)
-    if s.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True, of=Ticket)
     # On SQLite the write transaction (BEGIN IMMEDIATE) already serialises writers.
-    return s.scalar(stmt)
+    stmt = _CLAIM_LOCKED if s.get_bind().dialect.name == "postgresql" else _CLAIM
+    return s.scalar(stmt, {"ticket": ticket_id})
 
 
 def call_next(ctx: Context, actor: Actor, counter_id: int) -> dict[str, Any] | None:

@@ -8,9 +8,10 @@ services.ticket_steps (recall, finish, transfer...). Every write here publishes 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, lazyload
 
 from ..core.errors import DomainError, Forbidden, Invalid, NotFound
@@ -25,16 +26,29 @@ from .ticket_views import ticket_json
 COUNTER_STATUSES = ("open", "paused", "closed")
 
 
+@lru_cache(maxsize=8)
+def _counter_query(lock: bool, links: bool) -> Select[Counter]:
+    # Built once: building a statement costs more than a primary-key read.
+    stmt = select(Counter).where(Counter.id == bindparam("counter"))
+    if not links:
+        stmt = stmt.options(lazyload(Counter.service_links))
+    return stmt.with_for_update(of=Counter) if lock else stmt
+
+
+_WEIGHTS = select(CounterService.service_id, CounterService.weight).where(
+    CounterService.counter_id == bindparam("counter")
+)
+_HELD = select(Ticket.number, Ticket.state).where(
+    Ticket.counter_id == bindparam("counter"), Ticket.state.in_([st.value for st in HELD_STATES])
+)
+
+
 def counter_for(s: Session, actor: Actor, counter_id: int, lock: bool, links: bool = True) -> Counter:
     """The counter, once the caller is known to work at its site; locked for a write on PostgreSQL
     (one counter's two clicks serialise). `links=False`: without its services (call-next reads only
     their ids and weights, service_weights)."""
-    stmt = select(Counter).where(Counter.id == counter_id)
-    if not links:
-        stmt = stmt.options(lazyload(Counter.service_links))
-    if lock and s.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=Counter)
-    counter = s.scalar(stmt)
+    stmt = _counter_query(lock and s.get_bind().dialect.name == "postgresql", links)
+    counter = s.scalar(stmt, {"counter": counter_id})
     if counter is None:
         raise NotFound("counter_not_found", counter=counter_id)
     check_site(actor, counter.site_id)
@@ -43,9 +57,7 @@ def counter_for(s: Session, actor: Actor, counter_id: int, lock: bool, links: bo
 
 def service_weights(s: Session, counter: Counter) -> dict[int, float]:
     """Service id -> weight of what the counter serves, as plain rows."""
-    links = select(CounterService.service_id, CounterService.weight)
-    rows = s.execute(links.where(CounterService.counter_id == counter.id))
-    return {service_id: weight for service_id, weight in rows}
+    return {service_id: weight for service_id, weight in s.execute(_WEIGHTS, {"counter": counter.id})}
 
 
 def held_ticket(s: Session, counter: Counter) -> Ticket | None:
@@ -59,10 +71,7 @@ def held_ticket(s: Session, counter: Counter) -> Ticket | None:
 
 def check_counter_free(s: Session, counter: Counter) -> None:
     """One ticket at a time per counter: refuse while it holds one (two columns read, no object)."""
-    held = [st.value for st in HELD_STATES]
-    busy = s.execute(
-        select(Ticket.number, Ticket.state).where(Ticket.counter_id == counter.id, Ticket.state.in_(held))
-    ).first()
+    busy = s.execute(_HELD, {"counter": counter.id}).first()
     if busy is not None:
         raise DomainError("counter_busy", number=busy.number, status=busy.state)
 

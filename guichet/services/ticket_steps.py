@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..core.errors import DomainError, Forbidden, Invalid, NotFound
@@ -30,6 +30,16 @@ ESCALATED = "escalated"
 SENSITIVE = frozenset({Action.NO_SHOW, Action.TRANSFER, Action.CANCEL})
 
 
+# The ticket a step acts on, with its counter (the answer shows it: a lazy load would flush and read
+# again); built once, as building it costs more than running it.
+_TICKET = (
+    select(Ticket)
+    .where(Ticket.id == bindparam("ticket"))
+    .options(joinedload(Ticket.counter).lazyload(Counter.service_links))
+)
+_TICKET_LOCKED = _TICKET.with_for_update(of=Ticket)
+
+
 def act(
     ctx: Context, actor: Actor, ticket_id: int, action: str, params: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -45,12 +55,8 @@ def act(
 
     def work(s: Session, events: list[Event]) -> dict[str, Any]:
         now = ctx.clock()
-        # With its counter: the answer shows it (a lazy load would flush and read again).
-        with_counter = joinedload(Ticket.counter).lazyload(Counter.service_links)
-        stmt = select(Ticket).where(Ticket.id == ticket_id).options(with_counter)
-        if s.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update(of=Ticket)
-        t = s.scalar(stmt)
+        stmt = _TICKET_LOCKED if s.get_bind().dialect.name == "postgresql" else _TICKET
+        t = s.scalar(stmt, {"ticket": ticket_id})
         if t is None:
             raise NotFound("ticket_not_found", ticket=ticket_id)
         check_site(actor, t.site_id)
