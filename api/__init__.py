@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     queue,
     setup,
     site_setup,
+    stats,
     system,
 )
 from .blueprint import bp

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -11,21 +11,11 @@ from guichet.core.errors import Invalid
 from guichet.core.roles import STAFF
 from guichet.services import booking, ical
 from guichet.web.auth import actor, ctx, current_actor, public, requires
-from guichet.web.bodies import parse
+from guichet.web.bodies import date_arg, parse
 from guichet.web.ratelimit import limited
 
 from .blueprint import bp
 from .schemas import BookBody, HoldBody, MoveBody, Signed
-
-
-def _date(name: str, default: date) -> date:
-    raw = request.args.get(name)
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw[:10])
-    except ValueError as exc:
-        raise Invalid("date_malformed", field=name) from exc
 
 
 def _int_arg(name: str, default: int | None) -> int | None:
@@ -51,8 +41,8 @@ def slots(slug: str) -> Any:
     if not motif:
         raise Invalid("motif_required")
     today = ctx().clock().date()
-    first = _date("from", today)
-    last = _date("to", first + timedelta(days=13))
+    first = date_arg("from") or today
+    last = date_arg("to") or first + timedelta(days=13)
     persons = _int_arg("persons", 1) or 1
     place = _int_arg("place", None)
     return jsonify(booking.find_slots(ctx(), slug, motif, first, last, persons, place, current_actor()))

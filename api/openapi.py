@@ -75,6 +75,7 @@ TAGS = {
     "counters": "The counter workstation: counters, walk-ins, board, parked tickets",
     "cases": "Level-2 cases and the expert's day",
     "management": "Managers' settings: services of counters and agents, staff, printers, screens",
+    "stats": "Quality indicators: waits, service times, estimates' accuracy (managers, admins)",
     "setup": "Setting a site up: services, counters, accounts, the audit log (managers, admins)",
     "booking": "Online booking: motifs, slots, holds, appointments, calendar feeds",
 }
@@ -367,6 +368,16 @@ OPERATIONS: tuple[Op, ...] = (
         {200: r.AuditEntries},
         (400, 404),
         query=q.AuditQuery,
+    ),
+    # statistics
+    Op(
+        "get",
+        "/sites/{slug}/stats",
+        "stats",
+        "Quality indicators of the site and each service over a period (managers, admins)",
+        {200: r.SiteStats},
+        (400, 404),
+        query=q.StatsQuery,
     ),
     # setup: site settings, hours and closures
     Op(

@@ -811,3 +811,53 @@ class AgendaPreview(BaseModel):
     from_: str = Field(alias="from", description="First day, YYYY-MM-DD")
     to: str
     motifs: list[PreviewMotif]
+
+
+# --- statistics -----------------------------------------------------------------------------------
+
+
+class WaitFigures(BaseModel):
+    """Waits from issue (or check-in) to the first call, whole seconds; median and P90 by nearest rank."""
+
+    mean: float | None
+    median: int | None
+    p90: int | None
+    max: int | None
+
+
+class ServiceTimeFigures(BaseModel):
+    """From the start of service to its end, whole seconds."""
+
+    mean: float | None
+    median: int | None
+
+
+class EstimateFigures(BaseModel):
+    """|quoted wait - actual wait| over the waits quoted at issue."""
+
+    mean_abs: float | None
+    within_5min_pct: float | None
+
+
+class Indicators(BaseModel):
+    """A site's or a service's figures over the period."""
+
+    issued: int
+    served: int
+    no_show: int
+    cancelled: int
+    transferred: int
+    wait_s: WaitFigures
+    service_s: ServiceTimeFigures
+    within_target_pct: float | None
+    estimate_error_s: EstimateFigures
+
+
+class SiteStats(BaseModel):
+    """Quality indicators of a site over a period of business days (both ends included)."""
+
+    site: str
+    from_: str = Field(alias="from")
+    to: str
+    totals: Indicators
+    services: dict[str, Indicators]

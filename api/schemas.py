@@ -159,6 +159,15 @@ class SignedQuery(Body):
     sig: str = Field(max_length=64, description="Signature from the manage link")
 
 
+class StatsQuery(Body):
+    from_: str | None = Field(
+        None, alias="from", description="First business day, YYYY-MM-DD (default: 29 days before `to`)"
+    )
+    to: str | None = Field(
+        None, description="Last business day, YYYY-MM-DD (default: today, the site's date)"
+    )
+
+
 class AuditQuery(Body):
     site: str | None = Field(None, description="Site slug")
     actor: int | None = Field(None, description="Account id of whoever acted")

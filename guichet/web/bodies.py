@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TypeVar
 
 from flask import request
 from pydantic import BaseModel
 
+from ..core.errors import Invalid
 from ..services.inputs import Input
 
 M = TypeVar("M", bound=BaseModel)
@@ -16,6 +18,17 @@ Body = Input
 
 class InvalidJson(Exception):
     """The body is not a JSON object (answered 400)."""
+
+
+def date_arg(name: str) -> date | None:
+    """A YYYY-MM-DD query parameter (None when absent); malformed: a 400 (date_malformed)."""
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw[:10])
+    except ValueError as exc:
+        raise Invalid("date_malformed", field=name) from exc
 
 
 def parse(model: type[M]) -> M:

@@ -69,6 +69,7 @@ def messages() -> dict[str, str]:
         "persons_out_of_range": _("Ce motif accueille de 1 à %(max)s personnes."),
         "date_malformed": _("Date invalide : utilisez le format AAAA-MM-JJ."),
         "date_range_inverted": _("La date de fin précède la date de début."),
+        "period_too_long": _("Choisissez une période de %(days)s jours au plus."),
         "date_range_too_long": _("Cherchez des créneaux sur %(days)s jours au plus."),
         "start_malformed": _("Heure de début invalide."),
         "start_needs_offset": _("L'heure de début doit indiquer son fuseau horaire (ex. +01:00)."),

@@ -1,0 +1,20 @@
+"""Managers' figures: the site's quality indicators over a period."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+
+from guichet.core.roles import MANAGERS
+from guichet.services import stats
+from guichet.web.auth import actor, ctx, requires
+from guichet.web.bodies import date_arg
+
+from .blueprint import bp
+
+
+@bp.get("/sites/<slug>/stats")
+@requires(*MANAGERS)
+def site_stats(slug: str) -> Any:
+    return jsonify(stats.site_stats(ctx(), actor(), slug, date_arg("from"), date_arg("to")))

@@ -1,0 +1,171 @@
+"""The statistics' cost over a year of a busy site: GET /sites/{site}/stats's queries on 1 million tickets.
+
+In-process, on the demo site: generates `--tickets` finished tickets (default 1,000,000) spread over
+365 business days and the demo's services (waits, service times, quoted waits, a few no-shows,
+cancellations and transfers), inserted in batches, then times `guichet.services.stats.site_stats` for
+a day, a month and the whole year, several times each (wall-clock, best and median).
+
+    .venv/bin/python bench/stats.py                         # SQLite and PostgreSQL, 1,000,000 tickets
+    .venv/bin/python bench/stats.py --db sqlite --tickets 200000
+
+PostgreSQL: a server on 127.0.0.1:5432 with trust auth and a database `test`; the run uses its own
+schema and drops it. No rollup table: every figure is aggregated from the tickets at each request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import insert, select  # noqa: E402
+
+from guichet.app import create_app  # noqa: E402
+from guichet.migrate import upgrade  # noqa: E402
+from guichet.models import Service, Site, Ticket, User  # noqa: E402
+from guichet.services import demo, stats  # noqa: E402
+from guichet.services.accounts import actor_for_user  # noqa: E402
+from guichet.settings import Settings  # noqa: E402
+
+LAST = date(2026, 11, 30)
+DAYS = 365
+BATCH = 20_000
+
+
+def _generate(ctx, n: int) -> float:  # type: ignore[no-untyped-def]
+    """n tickets over DAYS business days ending on LAST; returns the seconds it took."""
+    rnd = random.Random(7)
+    t0 = time.perf_counter()
+    with ctx.db.session() as s:
+        site_id = s.scalar(select(Site.id).where(Site.slug == "demo"))
+        services = list(s.scalars(select(Service.id).where(Service.site_id == site_id)))
+    per_day = max(1, n // DAYS)
+    made = 0
+    batch: list[dict] = []
+
+    def flush() -> None:
+        if batch:
+            ctx.transact(lambda s, _e: s.execute(insert(Ticket.__table__), batch))
+            batch.clear()
+
+    for d in range(DAYS):
+        day = LAST - timedelta(days=DAYS - 1 - d)
+        opening = datetime(day.year, day.month, day.day, 7, 30, tzinfo=UTC)
+        for i in range(per_day if d < DAYS - 1 else n - made):
+            arrived = opening + timedelta(seconds=rnd.randint(0, 9 * 3600))
+            wait, service = rnd.randint(0, 3600), rnd.randint(60, 1800)
+            called = arrived + timedelta(seconds=wait)
+            kind = rnd.random()
+            state = "done" if kind > 0.1 else ("no_show" if kind > 0.04 else "cancelled")
+            batch.append(
+                {
+                    "site_id": site_id,
+                    "service_id": services[i % len(services)],
+                    "business_day": day,
+                    "sequence": 10_000 + i,
+                    "number": f"X{i:05d}",
+                    "state": state,
+                    "priority": i % 40 == 0,
+                    "source": "kiosk",
+                    "quoted_wait_s": max(0, wait + rnd.randint(-900, 900)) if i % 5 else None,
+                    "tracking_token": uuid.uuid4().hex,
+                    "arrived_at": arrived,
+                    "issued_at": arrived,
+                    "first_called_at": None if state == "cancelled" else called,
+                    "called_at": None if state == "cancelled" else called,
+                    "started_at": called if state == "done" else None,
+                    "ended_at": called + timedelta(seconds=service),
+                    "recall_count": 0,
+                    "placed_first": False,
+                }
+            )
+            made += 1
+            if len(batch) >= BATCH:
+                flush()
+    flush()
+    return time.perf_counter() - t0
+
+
+def _run(url: str, n: int, repeat: int) -> list[tuple[str, float, float]]:
+    settings = Settings(env="development", secret_key="b" * 48, database_url=url)
+    upgrade(url)
+    app = create_app(settings)
+    ctx = app.extensions["guichet"]
+    demo.load_demo(ctx)
+    took = _generate(ctx, n)
+    print(f"  generated {n:,} tickets in {took:.0f} s")
+    if ctx.db.dialect == "postgresql":
+        with ctx.db.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE tickets")
+    with ctx.db.session() as s:
+        manager = s.scalar(select(User.id).where(User.username == "manager"))
+    actor = actor_for_user(ctx, manager)
+    assert actor is not None
+    out = []
+    for label, first in (
+        ("1 day", LAST),
+        ("1 month", LAST - timedelta(days=29)),
+        ("1 year", LAST - timedelta(days=DAYS - 1)),
+    ):
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            figures = stats.site_stats(ctx, actor, "demo", first, LAST)
+            times.append(time.perf_counter() - t0)
+        assert figures["totals"]["issued"] > 0
+        out.append((label, min(times) * 1000, statistics.median(times) * 1000))
+    ctx.db.dispose()
+    return out
+
+
+def _postgres_url() -> tuple[str, str]:
+    import psycopg
+
+    schema = f"bench_stats_{os.getpid()}"
+    with psycopg.connect("postgresql://127.0.0.1:5432/test", autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    return f"postgresql+psycopg://127.0.0.1:5432/test?options=-csearch_path%3D{schema}", schema
+
+
+def _drop(schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://127.0.0.1:5432/test", autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    ap.add_argument("--tickets", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    print(
+        f"python {sys.version.split()[0]}, nproc {os.cpu_count()}, {args.tickets:,} tickets over {DAYS} days"
+    )
+    for db in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
+        print(f"{db}:")
+        schema = None
+        if db == "sqlite":
+            url = f"sqlite:///{tempfile.mkdtemp(prefix='guichet-stats-')}/bench.db"
+        else:
+            url, schema = _postgres_url()
+        try:
+            for label, best, median in _run(url, args.tickets, args.repeat):
+                print(f"  site_stats over {label:<8} best {best:8.1f} ms   median {median:8.1f} ms")
+        finally:
+            if schema:
+                _drop(schema)
+
+
+if __name__ == "__main__":
+    main()
