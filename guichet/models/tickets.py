@@ -45,6 +45,8 @@ class Ticket(Base):
         CheckConstraint(f"state IN ({_STATES})", name="state"),
         CheckConstraint(f"source IN ({_SOURCES})", name="source"),
         Index("ix_tickets_queue", "site_id", "state", "service_id"),
+        # Statistics read a site's tickets over a range of business days.
+        Index("ix_tickets_site_day", "site_id", "business_day"),
         # Call-next reads the head of each service's queue of plain walk-ins, in arrival order, and
         # the few waiting tickets routed otherwise (priority, appointments, transfers): both through
         # indexes on the waiting tickets only, so its cost does not grow with the queue.
