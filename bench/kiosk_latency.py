@@ -58,6 +58,7 @@ from api_latency import (  # noqa: E402  (bench/ is not a package)
     clean_env,
     cpu_note,
     free_port,
+    machine_cpu,
     machine_info,
     percentile,
     run_cli,
@@ -433,16 +434,6 @@ def ms_row(name: str, values_s: list[float]) -> str:
 
 def table_header() -> str:
     return f"{'measure':<48} {'count':>6} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9}"
-
-
-def machine_cpu() -> tuple[float, float] | None:
-    """(busy CPU seconds of the whole machine from /proc/stat, this process's CPU seconds)."""
-    try:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except (OSError, ValueError):
-        return None
-    busy = sum(fields[:8]) - fields[3] - fields[4]  # all but idle and iowait (guest is in user)
-    return busy / os.sysconf("SC_CLK_TCK"), time.process_time()
 
 
 def cpu_split(

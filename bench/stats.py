@@ -26,7 +26,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from api_latency import pg_schema_create, pg_schema_drop  # noqa: E402  (bench/ is not a package)
 from sqlalchemy import insert, select  # noqa: E402
 
 from guichet.app import create_app  # noqa: E402
@@ -128,19 +130,9 @@ def _run(url: str, n: int, repeat: int) -> list[tuple[str, float, float]]:
 
 
 def _postgres_url() -> tuple[str, str]:
-    import psycopg
-
     schema = f"bench_stats_{os.getpid()}"
-    with psycopg.connect("postgresql://127.0.0.1:5432/test", autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
+    pg_schema_create(schema)
     return f"postgresql+psycopg://127.0.0.1:5432/test?options=-csearch_path%3D{schema}", schema
-
-
-def _drop(schema: str) -> None:
-    import psycopg
-
-    with psycopg.connect("postgresql://127.0.0.1:5432/test", autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def main() -> None:
@@ -164,7 +156,7 @@ def main() -> None:
                 print(f"  site_stats over {label:<8} best {best:8.1f} ms   median {median:8.1f} ms")
         finally:
             if schema:
-                _drop(schema)
+                pg_schema_drop(schema)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -89,50 +90,49 @@ def estimate_for(s: Session, service: Service, position: int, now: datetime, def
     return estimate_wait_s(position, samples, counters, service.default_service_time_s or default_s)
 
 
-def _waiting_count(priority_only: bool) -> Any:
+def _waiting(*also: Any) -> Any:
     # Worded as ix_tickets_waiting is (models.tickets.WAITING), so the count reads that index alone.
-    where: list[Any] = [Ticket.site_id == bindparam("site"), Ticket.business_day == bindparam("day")]
-    where += [text(WAITING), Ticket.service_id == bindparam("service")]
-    if priority_only:
-        where.append(Ticket.priority)
-    return select(func.count()).where(*where).scalar_subquery()
+    day = (Ticket.site_id == bindparam("site")) & (Ticket.business_day == bindparam("day"))
+    return select(func.count()).where(day, text(WAITING), Ticket.service_id == bindparam("service"), *also)
 
 
-_OPEN_COUNTERS = (
+# One service's queue now, in one statement: its waiting tickets (all, and the priority ones), its open
+# counters, and its tickets numbered today (the daily quota counts them).
+_QUEUE_NOW = select(
+    _waiting().scalar_subquery(),
+    _waiting(Ticket.priority).scalar_subquery(),
     select(func.count())
     .select_from(CounterService)
     .join(Counter, Counter.id == CounterService.counter_id)
     .where(CounterService.service_id == bindparam("service"), Counter.status == "open")
-    .scalar_subquery()
-)
-_AHEAD_AND_COUNTERS = {p: select(_waiting_count(p), _OPEN_COUNTERS) for p in (False, True)}
-_ISSUED = (
+    .scalar_subquery(),
     select(TicketSequence.last_value)
     .where(
         TicketSequence.site_id == bindparam("site"),
         TicketSequence.service_id == bindparam("service"),
         TicketSequence.business_day == bindparam("day"),
     )
-    .scalar_subquery()
+    .scalar_subquery(),
 )
-_FIGURES = select(_waiting_count(False), _OPEN_COUNTERS, _ISSUED)
 
 
-def figures_of(s: Session, site_id: int, service_id: int, day: date) -> tuple[int, int, int]:
-    """In one statement: the service's waiting tickets, its open counters, its tickets issued today."""
+@dataclass(frozen=True)
+class QueueNow:
+    waiting: int
+    waiting_priority: int
+    open_counters: int
+    issued: int
+
+    def ahead_of_newcomer(self, priority: bool) -> int:
+        """Who waits ahead of a ticket arriving now (position_of's rule): everyone, or for a priority
+        ticket the priority ones only."""
+        return self.waiting_priority if priority else self.waiting
+
+
+def queue_now(conn: Connection, site_id: int, service_id: int, day: date) -> QueueNow:
     params = {"site": site_id, "day": day, "service": service_id}
-    waiting, counters, issued = s.connection().execute(_FIGURES, params).one()
-    return int(waiting), int(counters), int(issued or 0)
-
-
-def ahead_and_counters(
-    conn: Connection, site_id: int, service_id: int, day: date, priority: bool
-) -> tuple[int, int]:
-    """In one statement: how many of the service's tickets wait ahead of a ticket arriving now (every
-    waiting one; only the priority ones for a priority ticket), and how many of its counters are open."""
-    params = {"site": site_id, "day": day, "service": service_id}
-    ahead, counters = conn.execute(_AHEAD_AND_COUNTERS[priority], params).one()
-    return int(ahead), int(counters)
+    waiting, priority, counters, issued = conn.execute(_QUEUE_NOW, params).one()
+    return QueueNow(int(waiting), int(priority), int(counters), int(issued or 0))
 
 
 # Recent service times per service, kept SAMPLES_TTL seconds per process: the estimate quoted at
@@ -142,14 +142,18 @@ SAMPLES_TTL = 10.0
 _samples: dict[int, tuple[float, list[float]]] = {}
 
 
-def recent_samples(s: Session, service_id: int, now: datetime) -> list[float]:
-    kept = _samples.get(service_id)
+def recent_samples(s: Session, service_ids: list[int], now: datetime) -> dict[int, list[float]]:
+    """service_samples, from memory for the services read less than SAMPLES_TTL ago (the others in
+    one read)."""
     clock = time.monotonic()
-    if kept is not None and clock - kept[0] < SAMPLES_TTL:
-        return kept[1]
-    samples = service_samples(s, [service_id], now)[service_id]
-    _samples[service_id] = (clock, samples)
-    return samples
+    fresh = {
+        sid: kept[1] for sid in service_ids if (kept := _samples.get(sid)) and clock - kept[0] < SAMPLES_TTL
+    }
+    missing = [sid for sid in service_ids if sid not in fresh]
+    for sid, samples in service_samples(s, missing, now).items():
+        _samples[sid] = (clock, samples)
+        fresh[sid] = samples
+    return fresh
 
 
 def add_sample(service_id: int, seconds: float) -> None:

@@ -61,7 +61,7 @@ def list_services(
             counted = counted.where(Ticket.service_id.in_(ids))
         waiting = dict(s.execute(counted.group_by(Ticket.service_id)).all())
         issued = issued_today(s, site.id, day)
-        samples = {sid: queue.recent_samples(s, sid, now) for sid in ids}
+        samples = queue.recent_samples(s, ids, now)
         counters = queue.open_counters(s, ids)
     local = now.astimezone(ZoneInfo(site.timezone))
     site_hours = site.calendar(local.year)
@@ -158,10 +158,10 @@ def queue_figures(ctx: Context, site_id: int, service_code: str) -> dict[str, An
             return None
         now = ctx.clock()
         day = business_day(now, site.timezone)
-        waiting, counters, issued = queue.figures_of(s, site.id, sv.id, day)
-        samples = queue.recent_samples(s, sv.id, now)
+        q = queue.queue_now(s.connection(), site.id, sv.id, day)
+        samples = queue.recent_samples(s, [sv.id], now)[sv.id]
     local = now.astimezone(ZoneInfo(site.timezone))
-    return service_figures(ctx, site, sv, local, waiting, samples, counters, {sv.id: issued})
+    return service_figures(ctx, site, sv, local, q.waiting, samples, q.open_counters, {sv.id: q.issued})
 
 
 def weekly_hours(weekly: Weekly) -> list[dict[str, Any]]:

@@ -127,19 +127,15 @@ def _figures(s: Session, in_period: Any) -> dict[int | None, dict[str, Any]]:
         func.sum(case((Ticket.state == State.CANCELLED.value, 1), else_=0)),
         func.sum(case((Ticket.state == State.TRANSFERRED.value, 1), else_=0)),
     )
-    for group, grouped in ((Ticket.service_id, True), (literal(None), False)):
-        stmt = select(group, *counted).where(in_period)
-        if grouped:
-            stmt = stmt.group_by(Ticket.service_id)
-        for sid, issued, served, no_show, cancelled, transferred in s.execute(stmt):
-            r = row(sid if grouped else None)
-            r.update(
-                issued=int(issued or 0),
-                served=int(served or 0),
-                no_show=int(no_show or 0),
-                cancelled=int(cancelled or 0),
-                transferred=int(transferred or 0),
-            )
+    names = ("issued", "served", "no_show", "cancelled", "transferred")
+    totals = row(None)
+    for sid, *counts in s.execute(
+        select(Ticket.service_id, *counted).where(in_period).group_by(Ticket.service_id)
+    ):
+        r = row(sid)
+        for name, n in zip(names, counts, strict=True):
+            r[name] = int(n or 0)
+            totals[name] += int(n or 0)  # the site's counts are its services' sums
 
     # Waits: one value per visitor called, with the service's target and the wait quoted at issue.
     waited = (

@@ -126,8 +126,8 @@ def number_ticket(
         check_quota(seq, service.daily_quota)  # refused: the transaction and its number roll back
     # The new ticket arrives last: ahead of it wait all of its service's tickets (priority ones only,
     # for a priority ticket), the rule of queue.position_of.
-    ahead, counters = queue.ahead_and_counters(conn, site.id, service.id, day, priority)
-    position = 1 + ahead
+    now_waiting = queue.queue_now(conn, site.id, service.id, day)
+    position = 1 + now_waiting.ahead_of_newcomer(priority)
     default_s = service.default_service_time_s or ctx.settings.default_service_time_s
     row = {
         "site_id": site.id,
@@ -140,7 +140,10 @@ def number_ticket(
         "priority_reason": priority_reason,
         "source": source.value,
         "quoted_wait_s": estimate_wait_s(
-            position, queue.recent_samples(s, service.id, now), counters, default_s
+            position,
+            queue.recent_samples(s, [service.id], now)[service.id],
+            now_waiting.open_counters,
+            default_s,
         ),
         "tracking_token": secrets.token_urlsafe(24),
         "arrived_at": now,
