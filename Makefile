@@ -36,14 +36,14 @@ run: $(STAMP)
 	@mkdir -p instance && test -s instance/secret_key || \
 	  $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))' > instance/secret_key
 	$(BIN)/guichet db upgrade
-	$(BIN)/guichet demo
+	$(BIN)/guichet demo --history 56
 	GUICHET_SECRET_KEY="$${GUICHET_SECRET_KEY:-$$(cat instance/secret_key)}" $(BIN)/guichet serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP) $(JS_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check guichet api tests bench kiosk display counters admin scheduler tracking printer mailer
+	$(BIN)/ruff check guichet api tests bench kiosk display counters admin scheduler tracking stats printer mailer
 	$(BIN)/mypy
 
 bench: $(STAMP)

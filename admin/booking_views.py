@@ -16,9 +16,10 @@ from guichet.core.roles import MANAGERS
 from guichet.services import catalogue
 from guichet.services.booking import motif_setup, place_setup
 from guichet.web.auth import actor, ctx, requires, sign_in_first
+from guichet.web.dates import french_day
 from guichet.web.forms import read_form, refusal, submit
 
-from .pages import french_day, page, site_choice
+from .pages import page, site_choice
 from .views import bp
 
 PLACE_FORM = {"name": "text", "address": "text", "active": "bool"}

@@ -16,8 +16,9 @@ from guichet.services.booking import absence_setup, range_setup
 from guichet.services.booking import expert_agenda as agendas
 from guichet.web.auth import actor, ctx, requires, sign_in_first
 from guichet.web.forms import read_form, refusal, submit
+from guichet.web.labels import weekday_names
 
-from .pages import page, site_choice, weekdays
+from .pages import page, site_choice
 from .views import bp
 
 RANGE_FORM = {
@@ -164,7 +165,7 @@ def expert_agenda(user_id: int) -> Any:
         places=agenda["places"],
         motifs=agenda["motifs"],
         timezone=agenda["timezone"],
-        weekdays=weekdays(),
+        weekdays=weekday_names(),
         preview=preview,
         days=_preview_days(preview),
     )

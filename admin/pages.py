@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import abort, render_template, request
-from flask_babel import gettext as _
 
 from guichet.services import sites
 from guichet.web.auth import SLUG, actor, ctx
 from guichet.web.csrf import csrf_token
-
-from .views import bp
 
 
 def site_choice() -> tuple[str, list[tuple[str, str]]]:
@@ -35,19 +31,3 @@ def page(
     if refused is None:
         refused = bool(values.get("errors"))
     return html, 422 if refused else 200
-
-
-def weekdays() -> list[str]:
-    """Monday first, as the models number them (0 = Monday)."""
-    return [_("lundi"), _("mardi"), _("mercredi"), _("jeudi"), _("vendredi"), _("samedi"), _("dimanche")]
-
-
-def french_day(value: str | date | None) -> str:
-    """A date as French pages write it (14/07/2027); stored and sent as ISO 8601."""
-    if not value:
-        return ""
-    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    return day.strftime("%d/%m/%Y")
-
-
-bp.add_app_template_filter(french_day, "day")

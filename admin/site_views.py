@@ -20,10 +20,10 @@ from guichet.core.roles import ADMIN, MANAGERS
 from guichet.services import catalogue, hours, site_setup
 from guichet.web.auth import actor, ctx, requires, sign_in_first
 from guichet.web.forms import field_errors, read_form, submit
-from guichet.web.labels import outcome_labels, priority_labels
+from guichet.web.labels import outcome_labels, priority_labels, weekday_names
 from guichet.web.messages import messages
 
-from .pages import page, site_choice, weekdays
+from .pages import page, site_choice
 from .views import bp
 
 RANGES_A_DAY = 3
@@ -235,7 +235,7 @@ def hours_page() -> Any:
         grid=grid,
         grid_errors=grid_errors,
         ranges=RANGES_A_DAY,
-        weekdays=weekdays(),
+        weekdays=weekday_names(),
         closures=closures,
         closure=closure,
         errors={**grid_errors, **errors},

@@ -847,6 +847,7 @@ class Indicators(BaseModel):
     no_show: int
     cancelled: int
     transferred: int
+    redirected: int = Field(description="Tickets closed with the outcome 'redirected' (sent elsewhere)")
     wait_s: WaitFigures
     service_s: ServiceTimeFigures
     within_target_pct: float | None

@@ -69,10 +69,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     import display
     import kiosk
     import scheduler
+    import stats
     import tracking
     from printer import Spooler
 
     from .web.account_pages import bp as account_bp
+    from .web.dates import register_date_filters
     from .web.errors import register_error_handlers
     from .web.pages import bp as pages_bp
     from .web.ratelimit import Limiter, parse_limits
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         admin.bp,
         scheduler.bp,
         tracking.bp,
+        stats.bp,
     ):
         app.register_blueprint(blueprint)
     socketio.on_namespace(tracking.TrackNamespace(TRACK_NAMESPACE))
@@ -99,6 +102,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Per-address limits on public booking endpoints (shared through Redis when configured).
     app.extensions["guichet_limiter"] = Limiter(settings.redis_url, parse_limits(settings.rate_limits))
     register_error_handlers(app)
+    register_date_filters(app)
 
     @app.before_request
     def one_connection_per_request() -> None:

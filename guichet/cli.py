@@ -138,21 +138,33 @@ def db_upgrade(revision: str) -> None:
 
 
 @main.command()
-def demo() -> None:
+@click.option(
+    "--history",
+    type=click.IntRange(0, 366),
+    default=0,
+    show_default=True,
+    help="Also fill this many past days with activity (tickets, appointments, cases) for the statistics.",
+)
+def demo(history: int) -> None:
     """Load a demo France Services site (slug `demo`); safe to run again."""
     from .services.demo import DEMO_PASSWORD, load_demo
+    from .services.demo_history import load_history
 
     settings = _settings()
     if settings.production:
         raise click.ClickException("refusing to load demo accounts in production")
     _app, ctx = _context()
     report = load_demo(ctx)
+    if history:
+        added = load_history(ctx, report.site_slug, history)
+        click.echo(f"Past activity: {added} tickets added over the {history} days before today", err=True)
     base = settings.public_url
     click.echo(f"""Demo site loaded: France Services de Bourg-Lès-Demo (slug `{report.site_slug}`)
 
   Home page            {base}/
   Services and waits   {base}/api/v1/sites/{report.site_slug}/services
   API description      {base}/api/v1/openapi.json
+  Statistics           {base}/manage/stats (sign in as manager)
 
 Logins (password for all: {DEMO_PASSWORD}; demo only):""")
     for username, role in report.users:

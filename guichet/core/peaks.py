@@ -15,6 +15,13 @@ def arrivals_by_slot(local_arrivals: Iterable[datetime]) -> dict[tuple[int, int]
     return counts
 
 
+def _by_weekday(counts: Mapping[tuple[int, int], int]) -> list[tuple[int, dict[int, int]]]:
+    by_day: dict[int, dict[int, int]] = {}
+    for (weekday, hour), n in counts.items():
+        by_day.setdefault(weekday, {})[hour] = n
+    return sorted(by_day.items())
+
+
 def peak_hours(
     counts: Mapping[tuple[int, int], int], share: float = 0.8, minimum: int = 5
 ) -> dict[int, list[int]]:
@@ -23,13 +30,25 @@ def peak_hours(
     Days with fewer than `minimum` arrivals at their busiest hour are left out: too little data to
     publish a claim.
     """
-    by_day: dict[int, dict[int, int]] = {}
-    for (weekday, hour), n in counts.items():
-        by_day.setdefault(weekday, {})[hour] = n
     result: dict[int, list[int]] = {}
-    for weekday, hours in sorted(by_day.items()):
+    for weekday, hours in _by_weekday(counts):
         top = max(hours.values())
         if top < minimum:
             continue
         result[weekday] = sorted(h for h, n in hours.items() if n >= share * top)
+    return result
+
+
+def quiet_hours(
+    counts: Mapping[tuple[int, int], int], share: float = 0.4, minimum: int = 5
+) -> dict[int, list[int]]:
+    """Per weekday, the hours with arrivals that stay at or under `share` of that day's busiest hour:
+    the hours to advise ("venez plutôt..."). Hours without any arrival are not claimed quiet (the
+    site may be closed then); days too thin to judge are left out, as for peak_hours."""
+    result: dict[int, list[int]] = {}
+    for weekday, hours in _by_weekday(counts):
+        top = max(hours.values())
+        if top < minimum:
+            continue
+        result[weekday] = sorted(h for h, n in hours.items() if 0 < n <= share * top)
     return result

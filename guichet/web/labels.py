@@ -10,6 +10,11 @@ from typing import Any
 from flask_babel import gettext as _
 
 
+def weekday_names() -> list[str]:
+    """Monday first, as the models number them (0 = Monday)."""
+    return [_("lundi"), _("mardi"), _("mercredi"), _("jeudi"), _("vendredi"), _("samedi"), _("dimanche")]
+
+
 def priority_labels() -> dict[str, str]:
     return {
         "cmi": _("Carte mobilité inclusion « priorité » ou « invalidité » (et son accompagnant)"),

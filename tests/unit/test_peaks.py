@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from guichet.core.peaks import arrivals_by_slot, peak_hours
+from guichet.core.peaks import arrivals_by_slot, peak_hours, quiet_hours
 
 MONDAY = datetime(2026, 11, 23)
 
@@ -25,3 +25,9 @@ def test_arrivals_are_counted_per_weekday_and_local_hour() -> None:
         (MONDAY + timedelta(days=1)).replace(hour=14),
     ]
     assert arrivals_by_slot(arrivals) == {(0, 9): 2, (1, 14): 1}
+
+
+def test_hours_far_below_the_days_busiest_are_quiet_but_empty_hours_are_not_claimed() -> None:
+    counts = {(0, 9): 40, (0, 10): 16, (0, 11): 17, (0, 14): 3, (0, 15): 0, (2, 9): 4}
+    # 16 is 40 % of 40 (quiet), 17 is above; 15 h saw nobody (closed?); Wednesday is too thin.
+    assert quiet_hours(counts) == {0: [10, 14]}

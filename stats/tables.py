@@ -1,0 +1,185 @@
+"""The dashboard's tables, defined once for the page and for the CSV export: a caption, columns
+(label and kind) and rows of raw values. The page formats the values (durations in minutes and
+seconds, French decimals); the CSV keeps them raw (seconds, dot decimals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+
+from guichet.web.labels import weekday_names
+
+TEXT, COUNT, SECONDS, PCT = "text", "count", "seconds", "pct"
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Table:
+    id: str  # the CSV's name: /manage/stats/<id>.csv
+    caption: str
+    columns: list[Column]
+    rows: list[list[Any]]
+
+
+def _indicator_columns() -> list[Column]:
+    return [
+        Column(_("Tickets"), COUNT),
+        Column(_("Servis"), COUNT),
+        Column(_("Absents"), COUNT),
+        Column(_("Annulés"), COUNT),
+        Column(_("Transférés"), COUNT),
+        Column(_("Réorientés"), COUNT),
+        Column(_("Attente moyenne"), SECONDS),
+        Column(_("Attente médiane"), SECONDS),
+        Column(_("Attente P90"), SECONDS),
+        Column(_("Attente maximale"), SECONDS),
+        Column(_("Attente dans l'objectif (%)"), PCT),
+        Column(_("Entretien moyen"), SECONDS),
+        Column(_("Entretien médian"), SECONDS),
+        Column(_("Écart moyen à l'attente annoncée"), SECONDS),
+        Column(_("Attente annoncée à ±5 min près (%)"), PCT),
+    ]
+
+
+def indicator_cells(row: dict[str, Any]) -> list[Any]:
+    w, sv, e = row["wait_s"], row["service_s"], row["estimate_error_s"]
+    counts = [row[k] for k in ("issued", "served", "no_show", "cancelled", "transferred", "redirected")]
+    return [*counts, w["mean"], w["median"], w["p90"], w["max"], row["within_target_pct"]] + [
+        sv["mean"],
+        sv["median"],
+        e["mean_abs"],
+        e["within_5min_pct"],
+    ]
+
+
+def _grouped(id_: str, caption: str, head: str, rows: list[tuple[str, dict[str, Any]]]) -> Table:
+    return Table(
+        id_,
+        caption,
+        [Column(head, TEXT), *_indicator_columns()],
+        [[name, *indicator_cells(r)] for name, r in rows],
+    )
+
+
+def hour_label(hour: int) -> str:
+    return _("%(start)s h – %(end)s h", start=hour, end=hour + 1)
+
+
+def tables(data: dict[str, Any]) -> list[Table]:
+    """Every table of the dashboard, in the page's order."""
+    days = weekday_names()
+    none_partner, none_agent = _("Sans partenaire"), _("Sans agent (non appelés)")
+    services = [(r["name"] or r["code"] or "?", r) for r in data["services"]]
+    out = [
+        _grouped(
+            "services",
+            _("Par service"),
+            _("Service"),
+            [*services, (_("Tous les services"), data["totals"])],
+        ),
+        _grouped(
+            "partners",
+            _("Par partenaire"),
+            _("Partenaire"),
+            [(r["name"] or none_partner, r) for r in data["partners"]],
+        ),
+        _grouped(
+            "hours",
+            _("Par heure d'arrivée (heure du site)"),
+            _("Heure"),
+            [(hour_label(r["key"]), r) for r in data["hours"]],
+        ),
+        _grouped(
+            "weekdays",
+            _("Par jour de la semaine"),
+            _("Jour"),
+            [(days[r["key"]], r) for r in data["weekdays"]],
+        ),
+        _grouped(
+            "agents",
+            _("Par agent (qui a reçu le visiteur)"),
+            _("Agent"),
+            [(r["name"] or none_agent, r) for r in data["agents"]],
+        ),
+        _grouped(
+            "priority",
+            _("Tickets prioritaires et autres"),
+            _("Tickets"),
+            [(_("Prioritaires") if r["key"] else _("Non prioritaires"), r) for r in data["priority"]],
+        ),
+        Table(
+            "days",
+            _("Jour par jour"),
+            [
+                Column(_("Jour"), TEXT),
+                Column(_("Tickets"), COUNT),
+                Column(_("Servis"), COUNT),
+                Column(_("Attente moyenne"), SECONDS),
+                Column(_("Attente dans l'objectif (%)"), PCT),
+            ],
+            [
+                [date.fromisoformat(r["key"]).strftime("%d/%m/%Y"), r["issued"], r["served"]]
+                + [r["wait_s"]["mean"], r["within_target_pct"]]
+                for r in data["days"]
+            ],
+        ),
+        Table(
+            "arrivals",
+            _("Arrivées par heure"),
+            [
+                Column(_("Heure"), TEXT),
+                Column(_("Arrivées"), COUNT),
+                Column(_("Arrivées par jour ouvert"), COUNT),
+            ],
+            [[hour_label(r["hour"]), r["arrivals"], r["per_day"]] for r in data["arrivals"]["by_hour"]],
+        ),
+    ]
+    ap = data["appointments"]
+    statuses = {
+        "booked": _("À venir ou non clos"),
+        "checked_in": _("Arrivés (enregistrés)"),
+        "seen": _("Honorés"),
+        "no_show": _("Absents"),
+        "cancelled": _("Annulés"),
+    }
+    channels = {
+        "online": _("En ligne"),
+        "agent": _("Par un agent"),
+        "escalation": _("Orientation niveau 2"),
+        "import": _("Importés"),
+    }
+    out.append(
+        Table(
+            "appointments",
+            _("Rendez-vous de la période"),
+            [Column(_("Rendez-vous"), TEXT), Column(_("Nombre"), COUNT)],
+            [[label, ap["by_status"].get(k, 0)] for k, label in statuses.items()]
+            + [
+                [_("Pris : %(channel)s", channel=label), ap["by_channel"].get(k, 0)]
+                for k, label in channels.items()
+            ],
+        )
+    )
+    cs = data["cases"]
+    out.append(
+        Table(
+            "cases",
+            _("Dossiers de niveau 2 ouverts dans la période"),
+            [Column(_("Dossiers"), TEXT), Column(_("Nombre"), COUNT)],
+            [
+                [_("Ouverts"), cs["opened"]],
+                [_("Répondus"), cs["answered"]],
+                [_("Répondus dans le délai"), cs["answered_in_time"]],
+                [_("En retard (sans réponse, délai dépassé)"), cs["overdue"]],
+            ],
+        )
+    )
+    return out
