@@ -9,13 +9,13 @@ from flask import Response, jsonify, request
 
 from guichet.core.errors import Invalid
 from guichet.core.roles import STAFF
-from guichet.services import booking, ical
+from guichet.services import appointment_outcomes, booking, ical
 from guichet.web.auth import actor, ctx, current_actor, public, requires
 from guichet.web.bodies import date_arg, parse
 from guichet.web.ratelimit import limited
 
 from .blueprint import bp
-from .schemas import BookBody, HoldBody, MoveBody, Signed
+from .schemas import BookBody, HoldBody, MoveBody, OutcomeBody, Signed
 
 
 def _int_arg(name: str, default: int | None) -> int | None:
@@ -111,6 +111,13 @@ def move(code: str) -> Any:
 def waitlist(code: str) -> Any:
     body = parse(Signed)
     return jsonify(booking.join_waitlist(ctx(), code, body.sig))
+
+
+@bp.post("/appointments/<code>/outcome")
+@requires(*STAFF)
+def appointment_outcome(code: str) -> Any:
+    body = parse(OutcomeBody)
+    return jsonify(appointment_outcomes.mark(ctx(), actor(), code, body.outcome))
 
 
 @bp.get("/appointments/<code>.ics")

@@ -808,6 +808,15 @@ OPERATIONS: tuple[Op, ...] = (
     ),
     Op(
         "post",
+        "/appointments/{code}/outcome",
+        "booking",
+        "Record how an appointment ended, seen or no-show (its expert, or a manager of the site)",
+        {200: r.AppointmentOutcome},
+        (403, 404, 409, 422),
+        body=(q.OutcomeBody,),
+    ),
+    Op(
+        "post",
         "/appointments/{code}/cancel",
         "booking",
         "Cancel with the signed link (until the change limit)",

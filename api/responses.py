@@ -379,6 +379,14 @@ class DayAppointment(BaseModel):
     ticket: HeldTicket | None
 
 
+class AppointmentOutcome(BaseModel):
+    """An appointment once its outcome is recorded."""
+
+    code: str
+    status: AppointmentStatus
+    starts_at: Iso
+
+
 class ExpertDay(BaseModel):
     """The expert's day."""
 

@@ -70,6 +70,10 @@ class Contribution(Body):
     text: str = Field(min_length=1, max_length=4000)
 
 
+class OutcomeBody(Body):
+    outcome: Literal["seen", "no_show"] = Field(description="How the appointment ended: held, or missed")
+
+
 class Answer(Body):
     text: str = Field(min_length=1, max_length=8000)
 

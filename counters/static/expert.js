@@ -521,10 +521,37 @@
         var st = APPOINTMENT_STATUS[a.status] || a.status || "—";
         if (a.ticket && a.ticket.number) st += " — " + fill(T.ticket, { number: a.ticket.number });
         tr.appendChild(make("td", null, st));
+        tr.appendChild(outcomeCell(a));
         el.appointmentsBody.appendChild(tr);
       });
     show(el.appointments, appts.length > 0);
     show(el.appointmentsEmpty, appts.length === 0);
+  }
+
+  // Once an appointment has begun, its expert notes how it ended: received or absent.
+  function outcomeCell(a) {
+    var td = make("td", "appt-outcome");
+    var open = a.status === "booked" || a.status === "checked_in";
+    if (!open || parseTime(a.starts_at) > serverNow()) return td;
+    [["seen", T.mark_seen], ["no_show", T.mark_no_show]].forEach(function (pair) {
+      var b = make("button", "s-button s-button-quiet", pair[1]);
+      b.type = "button";
+      b.setAttribute("aria-label", fill(T.mark_label, { outcome: pair[1], time: clockText(a.starts_at), code: a.code }));
+      b.addEventListener("click", function () { markAppointment(a, pair[0]); });
+      td.appendChild(b);
+    });
+    return td;
+  }
+
+  function markAppointment(a, outcome) {
+    return api("POST", "/api/v1/appointments/" + encodeURIComponent(a.code) + "/outcome", { outcome: outcome })
+      .then(function (done) {
+        announce(fill(T.marked, { time: clockText(a.starts_at), status: APPOINTMENT_STATUS[done.status] || done.status }));
+        return loadDay();
+      }, function (err) {
+        el.dayError.textContent = messageOf(err);
+        show(el.dayError, true);
+      });
   }
 
   function loadDay() {

@@ -1,5 +1,5 @@
 """Background jobs, every minute in `guichet serve` (or `guichet jobs run` from cron): reminders, the
-e-mail outbox, expired holds, retention of personal data."""
+e-mail outbox, expired holds, missed appointments, retention of personal data."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 
 from mailer import MailError
 
+from .appointment_outcomes import close_missed
 from .booking import purge_expired_holds
 from .context import Context
 from .notifications.outbox import send_pending
@@ -29,10 +30,17 @@ def run_jobs(ctx: Context) -> dict[str, int]:
     except MailError as exc:
         mail_error, sent = exc, {"sent": 0, "failed": 0, "dropped": 0}
     holds = purge_expired_holds(ctx)
+    missed = close_missed(ctx)
     purged = purge_personal_data(ctx)
     if mail_error is not None:
         raise mail_error
-    return {"reminders_queued": reminders, **sent, "holds_purged": holds, **purged}
+    return {
+        "reminders_queued": reminders,
+        **sent,
+        "holds_purged": holds,
+        "appointments_missed": missed,
+        **purged,
+    }
 
 
 def jobs_loop(ctx: Context) -> None:

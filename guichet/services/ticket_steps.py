@@ -14,7 +14,7 @@ from ..core.errors import DomainError, Forbidden, Invalid, NotFound
 from ..core.roles import ADMIN, MANAGERS
 from ..core.tickets import HELD_STATES, Action, State, check_no_show, check_outcome, next_state
 from ..models import Counter, Service, Site, Ticket, User
-from . import audit, cases, read_cache
+from . import appointment_outcomes, audit, cases, read_cache
 from .context import Actor, Context, Event
 from .counters import check_counter_agent, check_counter_free, counter_for, set_counter_status
 from .guards import check_site, require_staff
@@ -90,6 +90,8 @@ def act(
             transition(s, t, act_, actor, now, outcome=t.outcome)
         else:
             transition(s, t, act_, actor, now)
+        if act_ in (Action.FINISH, Action.NO_SHOW):
+            appointment_outcomes.follow_ticket(s, t)
         if act_ == Action.FINISH and params.get("case"):
             if t.outcome != ESCALATED:
                 raise Invalid("case_needs_escalated_outcome")

@@ -105,6 +105,10 @@ def messages() -> dict[str, str]:
         "booking_not_active": _(
             "Ce rendez-vous a été annulé ou n'est plus valable. Adressez-vous à l'accueil."
         ),
+        "appointment_closed": _("Ce rendez-vous est déjà clos."),
+        "appointment_not_begun": _("Ce rendez-vous n'a pas encore commencé : son issue se note ensuite."),
+        "unknown_appointment_outcome": _("Issue de rendez-vous inconnue : « %(outcome)s »."),
+        "not_your_appointment": _("Ce rendez-vous est celui d'un autre conseiller."),
         "unknown_priority_reason": _("Motif de priorité inconnu."),
         "print_job_not_found": _("Impression inconnue."),
         "enrolment_invalid": _("Lien d'enregistrement invalide"),

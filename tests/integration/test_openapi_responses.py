@@ -270,6 +270,15 @@ def test_real_answers_match_the_documented_schemas(
     day = api("get", "/experts/me/day", "expert")
     assert [a["code"] for a in day["appointments"]] == [same_day["code"]]
     assert [t["appointment"]["code"] for t in day["waiting"]] == [same_day["code"]]
+    api("post", f"/appointments/{code}/outcome", "expert", 409, json={"outcome": "seen"})  # cancelled
+    api("post", f"/appointments/{same_day['code']}/outcome", "expert", 422, json={"outcome": "late"})
+    other = api(
+        "post", "/appointments", want=201, json={**body, "start": today[1]["start"], "email": "c@example.org"}
+    )
+    clock, began = ctx.clock, datetime.fromisoformat(today[1]["start"])
+    ctx.clock = lambda: began  # the appointment has begun: its expert says how it ended
+    api("post", f"/appointments/{other['code']}/outcome", "expert", json={"outcome": "seen"})
+    ctx.clock = clock
     feed = api("get", "/experts/me/calendar", "expert")["url"]
     assert client.get(feed.split("guichet.test", 1)[1]).status_code == 200
 
