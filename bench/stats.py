@@ -2,8 +2,9 @@
 
 In-process, on the demo site: generates `--tickets` finished tickets (default 1,000,000) spread over
 365 business days and the demo's services (waits, service times, quoted waits, a few no-shows,
-cancellations and transfers), inserted in batches, then times `guichet.services.stats.site_stats` for
-a day, a month and the whole year, several times each (wall-clock, best and median).
+cancellations), inserted in batches, then times `guichet.services.stats.site_stats` (the API's
+figures) and `guichet.services.dashboard.dashboard` (every table of /manage/stats) for a day, a month
+and the whole year, several times each (wall-clock, best and median).
 
     .venv/bin/python bench/stats.py                         # SQLite and PostgreSQL, 1,000,000 tickets
     .venv/bin/python bench/stats.py --db sqlite --tickets 200000
@@ -34,7 +35,7 @@ from sqlalchemy import insert, select  # noqa: E402
 from guichet.app import create_app  # noqa: E402
 from guichet.migrate import upgrade  # noqa: E402
 from guichet.models import Service, Site, Ticket, User  # noqa: E402
-from guichet.services import demo, stats  # noqa: E402
+from guichet.services import dashboard, demo, stats  # noqa: E402
 from guichet.services.accounts import actor_for_user  # noqa: E402
 from guichet.settings import Settings  # noqa: E402
 
@@ -50,6 +51,7 @@ def _generate(ctx, n: int) -> float:  # type: ignore[no-untyped-def]
     with ctx.db.session() as s:
         site_id = s.scalar(select(Site.id).where(Site.slug == "demo"))
         services = list(s.scalars(select(Service.id).where(Service.site_id == site_id)))
+        agents = list(s.scalars(select(User.id).where(User.role == "agent")))
     per_day = max(1, n // DAYS)
     made = 0
     batch: list[dict] = []
@@ -88,6 +90,8 @@ def _generate(ctx, n: int) -> float:  # type: ignore[no-untyped-def]
                     "ended_at": called + timedelta(seconds=service),
                     "recall_count": 0,
                     "placed_first": False,
+                    "agent_id": agents[i % len(agents)],
+                    "outcome": None if state != "done" else ("redirected" if i % 9 == 0 else "resolved"),
                 }
             )
             made += 1
@@ -98,6 +102,7 @@ def _generate(ctx, n: int) -> float:  # type: ignore[no-untyped-def]
 
 
 def _run(url: str, n: int, repeat: int) -> list[tuple[str, float, float]]:
+    """Each call (the API's figures, the whole dashboard) over a day, a month and the year."""
     settings = Settings(env="development", secret_key="b" * 48, database_url=url)
     upgrade(url)
     app = create_app(settings)
@@ -113,18 +118,26 @@ def _run(url: str, n: int, repeat: int) -> list[tuple[str, float, float]]:
     actor = actor_for_user(ctx, manager)
     assert actor is not None
     out = []
-    for label, first in (
-        ("1 day", LAST),
-        ("1 month", LAST - timedelta(days=29)),
-        ("1 year", LAST - timedelta(days=DAYS - 1)),
+    calls = (
+        ("site_stats", lambda first: stats.site_stats(ctx, actor, "demo", first, LAST)["totals"]),
+        ("dashboard", lambda first: dashboard.dashboard(ctx, actor, "demo", "custom", first, LAST)["totals"]),
+    )
+    for (name, call), (label, first) in (
+        (c, p)
+        for c in calls
+        for p in (
+            ("1 day", LAST),
+            ("1 month", LAST - timedelta(days=29)),
+            ("1 year", LAST - timedelta(days=DAYS - 1)),
+        )
     ):
         times = []
         for _ in range(repeat):
             t0 = time.perf_counter()
-            figures = stats.site_stats(ctx, actor, "demo", first, LAST)
+            totals = call(first)
             times.append(time.perf_counter() - t0)
-        assert figures["totals"]["issued"] > 0
-        out.append((label, min(times) * 1000, statistics.median(times) * 1000))
+        assert totals["issued"] > 0
+        out.append((f"{name} over {label}", min(times) * 1000, statistics.median(times) * 1000))
     ctx.db.dispose()
     return out
 
@@ -153,7 +166,7 @@ def main() -> None:
             url, schema = _postgres_url()
         try:
             for label, best, median in _run(url, args.tickets, args.repeat):
-                print(f"  site_stats over {label:<8} best {best:8.1f} ms   median {median:8.1f} ms")
+                print(f"  {label:<24} best {best:9.1f} ms   median {median:9.1f} ms")
         finally:
             if schema:
                 pg_schema_drop(schema)

@@ -68,8 +68,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     import counters
     import display
     import kiosk
+    import reporting
     import scheduler
-    import stats
     import tracking
     from printer import Spooler
 
@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         admin.bp,
         scheduler.bp,
         tracking.bp,
-        stats.bp,
+        reporting.bp,
     ):
         app.register_blueprint(blueprint)
     socketio.on_namespace(tracking.TrackNamespace(TRACK_NAMESPACE))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stats.charts import BOTTOM, HEIGHT, TOP, bar_chart, hbar_chart, line_chart, nice_step
+from reporting.charts import BOTTOM, HEIGHT, TOP, bar_chart, hbar_chart, line_chart, nice_step
 
 
 @pytest.mark.parametrize(

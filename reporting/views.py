@@ -25,7 +25,11 @@ from .charts import bar_chart, hbar_chart, line_chart
 from .tables import COUNT, PCT, SECONDS, tables
 
 bp = Blueprint(
-    "stats", __name__, template_folder="templates", static_folder="static", static_url_path="/stats/static"
+    "reporting",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/reporting/static",
 )
 ALL = "all"
 
@@ -55,10 +59,10 @@ def page() -> Any:
         data = dashboard.dashboard(ctx(), actor(), slug, kind, first, last)
     except DomainError as exc:
         values["error"] = word(exc.code, exc.params) or exc.code
-        return render_template("stats/dashboard.html", data=None, **values), http_status(exc)
+        return render_template("reporting/dashboard.html", data=None, **values), http_status(exc)
     values["asked"].update(site=slug or ALL, period=kind, **{"from": data["from"], "to": data["to"]})
     return render_template(
-        "stats/dashboard.html",
+        "reporting/dashboard.html",
         data=data,
         tables={t.id: t for t in tables(data)},
         charts=_charts(data),
