@@ -808,6 +808,16 @@ OPERATIONS: tuple[Op, ...] = (
     ),
     Op(
         "post",
+        "/tickets/{token}/satisfaction",
+        "queue",
+        "Rate a finished visit by its tracking token: satisfied or not, and a 0-10 score (anonymous, once)",
+        {201: r.SatisfactionAnswered},
+        (404, 409, 422),
+        body=(q.SatisfactionBody,),
+        public=True,
+    ),
+    Op(
+        "post",
         "/appointments/{code}/outcome",
         "booking",
         "Record how an appointment ended, seen or no-show (its expert, or a manager of the site)",

@@ -8,13 +8,13 @@ from flask import Response, jsonify
 
 from guichet.core.errors import NotFound
 from guichet.core.roles import KIOSK, STAFF
-from guichet.services import calling, sites, ticket_steps, tickets, tracking
+from guichet.services import calling, satisfaction, sites, ticket_steps, tickets, tracking
 from guichet.web.auth import actor, ctx, public, requires
 from guichet.web.bodies import parse
 from guichet.web.doors import ticket_door
 
 from .blueprint import bp
-from .schemas import ACTION_BODIES, Empty, IssueTicket
+from .schemas import ACTION_BODIES, Empty, IssueTicket, SatisfactionBody
 
 
 @bp.get("/sites/<slug>/services")
@@ -38,6 +38,13 @@ def issue(slug: str) -> Any:
 @public
 def ticket_status(token: str) -> Any:
     return jsonify(tracking.public_status(ctx(), token))
+
+
+@bp.post("/tickets/<token>/satisfaction")
+@public
+def rate_visit(token: str) -> Any:
+    body = parse(SatisfactionBody)
+    return jsonify(satisfaction.answer(ctx(), token, body.satisfied, body.score)), 201
 
 
 @bp.post("/counters/<int:counter_id>/call-next")

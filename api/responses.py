@@ -379,6 +379,12 @@ class DayAppointment(BaseModel):
     ticket: HeldTicket | None
 
 
+class SatisfactionAnswered(BaseModel):
+    """The visit's rating was recorded (one per ticket)."""
+
+    satisfaction: Literal["answered"]
+
+
 class AppointmentOutcome(BaseModel):
     """An appointment once its outcome is recorded."""
 

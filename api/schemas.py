@@ -70,6 +70,11 @@ class Contribution(Body):
     text: str = Field(min_length=1, max_length=4000)
 
 
+class SatisfactionBody(Body):
+    satisfied: bool = Field(description="Globalement satisfait ?")
+    score: int | None = Field(None, ge=0, le=10, description="From 0 (not at all) to 10 (entirely); optional")
+
+
 class OutcomeBody(Body):
     outcome: Literal["seen", "no_show"] = Field(description="How the appointment ended: held, or missed")
 

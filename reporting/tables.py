@@ -168,6 +168,25 @@ def tables(data: dict[str, Any]) -> list[Table]:
             ],
         )
     )
+    sat = data["satisfaction"]
+    out.append(
+        Table(
+            "satisfaction",
+            _("Satisfaction des usagers, par service et par mois"),
+            [
+                Column(_("Service"), TEXT),
+                Column(_("Mois"), TEXT),
+                Column(_("Avis"), COUNT),
+                Column(_("Satisfaits (%)"), PCT),
+                Column(_("Satisfaction nette (points)"), COUNT),
+                Column(_("Note moyenne sur 10"), COUNT),
+            ],
+            [
+                [r["name"], r["month"], r["answers"], r["satisfied_pct"], r["net"], r["mean_score"]]
+                for r in sat["rows"]
+            ],
+        )
+    )
     cs = data["cases"]
     out.append(
         Table(

@@ -15,6 +15,7 @@ from .booking import (
 )
 from .cache import CacheEpoch
 from .cases import CASE_STATUSES, Case, CaseService
+from .satisfaction import SatisfactionAnswer
 from .sites import Category, Counter, CounterService, OpeningException, OpeningHours, Partner, Service, Site
 from .staff import AccessToken, Device, EnrollmentCode, PasswordReset, User, UserService
 from .tickets import Ticket, TicketEvent, TicketSequence
@@ -37,6 +38,7 @@ __all__ = [
     "AccessToken",
     "Base",
     "CacheEpoch",
+    "SatisfactionAnswer",
     "CASE_STATUSES",
     "Case",
     "CaseService",

@@ -1,6 +1,6 @@
 """The managers' dashboard: the indicators of one site, or of every site the manager may see, over a
 period, broken down by service, partner, hour of arrival, weekday, agent and priority; the arrival
-curve and the peak and quiet hours it gives; appointments and level-2 cases. Everything is
+curve and the peak and quiet hours it gives; appointments, level-2 cases and satisfaction. Everything is
 aggregated in the database (guichet.services.stats and .aggregates); this module picks the groupings
 and names their keys."""
 
@@ -16,6 +16,7 @@ from ..core.errors import NotFound
 from ..core.numbering import business_day
 from ..core.peaks import peak_hours, quiet_hours
 from ..models import Appointment, Case, Motif, Partner, Service, Site, Ticket, User
+from . import satisfaction
 from .aggregates import (
     distribution,
     hour_of,
@@ -108,6 +109,7 @@ def dashboard(
             "arrivals": _arrivals(s, in_period, hour),
             "appointments": _appointments(s, sites, first, last, now),
             "cases": _cases(s, sites, first, last, now),
+            "satisfaction": satisfaction.figures(s, ids, first, last),
         }
     return result
 

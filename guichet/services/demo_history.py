@@ -1,8 +1,9 @@
 """Past activity for the demo site, so a newcomer's dashboard has figures to show: the tickets of
 the days before today (busier on Monday and at opening, a few priority tickets, absences,
-transfers and re-orientations, waits that grow with the crowd), past appointments that were held,
-missed or cancelled, and level-2 cases answered on time or late. Deterministic (a fixed seed); days
-that already hold tickets are left alone, so loading it again adds nothing."""
+re-orientations, waits that grow with the crowd, one visitor in five rating the visit), past
+appointments that were held, missed or cancelled, and level-2 cases answered on time or late.
+Deterministic (a fixed seed); days that already hold tickets are left alone, so loading it again
+adds nothing."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..core.numbering import business_day
-from ..models import Appointment, Case, CaseService, Service, Site, Ticket, User
+from ..models import Appointment, Case, CaseService, SatisfactionAnswer, Service, Site, Ticket, User
 from .context import Context, Event
 
 # Local opening of the demo site (services.demo's hours): weekday -> [(start, end)] in hours.
@@ -124,7 +125,34 @@ def _day(
             hour += 0.5
     if rows:
         s.execute(insert(Ticket), rows)
+        _ratings(s, rnd, site_id, day)
     return len(rows)
+
+
+def _ratings(s: Session, rnd: random.Random, site_id: int, day: date) -> None:
+    """About one visitor in five rates the visit; most are satisfied."""
+    served = s.execute(
+        select(Ticket.id, Ticket.service_id, Ticket.ended_at).where(
+            Ticket.site_id == site_id, Ticket.business_day == day, Ticket.state == "done"
+        )
+    ).all()
+    answers = []
+    for tid, sid, ended in served:
+        if rnd.random() < 0.2:
+            score = min(10, max(0, int(rnd.gauss(8, 2))))
+            answers.append(
+                {
+                    "ticket_id": tid,
+                    "site_id": site_id,
+                    "service_id": sid,
+                    "business_day": day,
+                    "satisfied": score >= 6,
+                    "score": score if rnd.random() < 0.8 else None,
+                    "answered_at": ended + timedelta(minutes=rnd.randint(1, 120)),
+                }
+            )
+    if answers:
+        s.execute(insert(SatisfactionAnswer), answers)
 
 
 def _appointments_and_cases(

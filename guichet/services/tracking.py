@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..core.errors import NotFound
 from ..core.tickets import HELD_STATES, State
 from ..models import Service, Site, Ticket
-from . import queue
+from . import queue, satisfaction
 from .context import Context
 
 
@@ -37,7 +37,11 @@ def tracking_page(ctx: Context, token: str) -> dict[str, Any]:
     with ctx.db.session() as s:
         t = _ticket(s, token)
         site = s.get(Site, t.site_id)
-        return {**_status(s, ctx, t), "timezone": site.timezone if site else None}
+        return {
+            **_status(s, ctx, t),
+            "timezone": site.timezone if site else None,
+            "satisfaction": satisfaction.question(s, t, ctx.clock()),
+        }
 
 
 def _ticket(s: Session, token: str) -> Ticket:

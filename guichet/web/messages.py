@@ -105,6 +105,9 @@ def messages() -> dict[str, str]:
         "booking_not_active": _(
             "Ce rendez-vous a été annulé ou n'est plus valable. Adressez-vous à l'accueil."
         ),
+        "score_out_of_range": _("La note va de 0 à 10."),
+        "already_answered": _("Vous avez déjà donné votre avis sur cette visite : merci."),
+        "satisfaction_not_asked": _("L'avis se donne une fois la visite terminée, pendant une semaine."),
         "appointment_closed": _("Ce rendez-vous est déjà clos."),
         "appointment_not_begun": _("Ce rendez-vous n'a pas encore commencé : son issue se note ensuite."),
         "unknown_appointment_outcome": _("Issue de rendez-vous inconnue : « %(outcome)s »."),

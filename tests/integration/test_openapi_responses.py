@@ -158,6 +158,11 @@ def test_real_answers_match_the_documented_schemas(
     api("post", f"/tickets/{first['id']}/resume", "agent", json={"counter": c1})
     api("post", f"/tickets/{first['id']}/finish", "agent", json={"outcome": "resolved", "note": "ok"})
     api("post", f"/tickets/{first['id']}/finish", "agent", 409, json={"outcome": "resolved"})
+    rated = first["tracking_url"].rsplit("/", 1)[1]
+    api("post", f"/tickets/{rated}/satisfaction", want=422, json={"satisfied": True, "score": 11})
+    api("post", f"/tickets/{rated}/satisfaction", want=201, json={"satisfied": True, "score": 9})
+    api("post", f"/tickets/{rated}/satisfaction", want=409, json={"satisfied": False})
+    api("post", "/tickets/unknown-token/satisfaction", want=404, json={"satisfied": True})
     api("post", f"/tickets/{first['id']}/teleport", "agent", 404)
     api("post", "/tickets/999999/start", "agent", 404)
     second = api("post", f"/counters/{c1}/call-next", "agent")

@@ -120,6 +120,8 @@
     lastUpdate = new Date();
     render(t);
     if (t.status === "called") maybeAlert(t.called_at);
+    // A visit just finished: the page as the server draws it now holds the satisfaction question.
+    if (t.status === "done" && initial.status !== "done") { window.location.reload(); return; }
     if (ENDED[t.status]) stop();
     else updateConnectionNotice();
   }
