@@ -11,10 +11,10 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from guichet.core.errors import DomainError
+from guichet.core.errors import DomainError, NotFound
 from guichet.core.roles import MANAGERS
-from guichet.services import dashboard, sites, stats_export
-from guichet.web.auth import SLUG, actor, ctx, requires, sign_in_first
+from guichet.services import dashboard, results, sites, stats_export
+from guichet.web.auth import SLUG, actor, ctx, public, requires, sign_in_first
 from guichet.web.bodies import date_arg
 from guichet.web.csrf import csrf_token
 from guichet.web.errors import http_status
@@ -162,3 +162,23 @@ def is_number(kind: str) -> bool:
 bp.add_app_template_filter(duration, "duration")
 bp.add_app_template_global(cell, "stat_cell")
 bp.add_app_template_global(is_number, "stat_is_number")
+
+
+@bp.get("/resultats/<slug>")
+@public
+def results_page(slug: str) -> Any:
+    """The site's published results (also a waiting-room layout with ?ecran=1: larger, no links)."""
+    if not SLUG.match(slug):
+        abort(404)
+    try:
+        data = results.public_results(ctx(), slug)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "reporting/results.html",
+        r=data,
+        days=weekday_names(),
+        peaks=_hours_text(data["peaks"]),
+        quiet=_hours_text(data["quiet"]),
+        screen=request.args.get("ecran") == "1",
+    )

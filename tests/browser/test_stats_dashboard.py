@@ -94,3 +94,15 @@ def test_the_dashboard_draws_its_charts_from_its_tables(
     assert download.value.suggested_filename.startswith("services-")
     with open(download.value.path(), encoding="utf-8-sig") as saved:
         assert "Tous les services" in saved.read()
+
+
+def test_the_public_results_page_reads_well_and_passes_axe(
+    page: Page, history_server: Any, screenshot: Any
+) -> None:
+    page.goto(f"{history_server.url}/resultats/demo")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Nos résultats")
+    expect(page.locator(".results dd").first).not_to_have_text("0")
+    check_axe(page, "public results page")
+    screenshot(page, "results")
+    page.goto(f"{history_server.url}/resultats/demo?ecran=1")  # the waiting-room layout
+    check_axe(page, "public results, waiting-room layout")

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from guichet.models import Appointment, Case, CaseService, Partner, Service, Ticket
-from guichet.services import dashboard
+from guichet.services import dashboard, results
 from guichet.services.aggregates import utc_offsets
 
 from ..conftest import make_settings
@@ -302,3 +302,23 @@ def test_only_managers_see_the_figures_and_only_of_their_sites(client, ctx, worl
     own = dashboard.dashboard(ctx, world.actors["manager"], None, "month")
     assert [s["slug"] for s in own["sites"]] == ["test"]
     assert other.slug == "autre"
+
+
+def test_the_public_results_page_publishes_the_last_30_days_without_personal_data(
+    client, ctx, world, data
+) -> None:
+    rows, targets, _partner = data
+    ctx.clock = lambda: datetime(LAST.year, LAST.month, LAST.day, 10, tzinfo=UTC) + timedelta(days=1)
+    found = results.public_results(ctx, "test")
+    whole = expected(rows, targets)  # every generated day lies in the 30 days before "today"
+    assert (found["from"], found["to"]) == ((LAST - timedelta(days=29)).isoformat(), LAST.isoformat())
+    assert (found["served"], found["wait_mean_s"], found["within_target_pct"]) == (
+        whole["served"],
+        whole["wait_s"]["mean"],
+        whole["within_target_pct"],
+    )
+    page = client.get("/resultats/test")  # public: no sign-in
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Nos résultats" in html and "Horaires d'ouverture" in html
+    assert "agent-test" not in html and "agent2-test" not in html
+    assert client.get("/resultats/nowhere").status_code == 404

@@ -26,7 +26,17 @@ EXTRACT = [
     "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-wrap", "--sort-by-file",
     "--project=Guichet", "--copyright-holder=Guichet",
 ]  # fmt: skip
-EXTRACT_INPUTS = ["guichet", "api", "kiosk", "display", "counters", "admin", "scheduler", "tracking", "reporting"]
+EXTRACT_INPUTS = [
+    "guichet",
+    "api",
+    "kiosk",
+    "display",
+    "counters",
+    "admin",
+    "scheduler",
+    "tracking",
+    "reporting",
+]
 # A %-format conversion: %(name)s, %(n)d, %(x).1f... (named ones are all this project uses).
 PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
 
