@@ -8,9 +8,9 @@ Without them no appointment indicator could be computed."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from ..core.errors import DomainError, Forbidden, Invalid, NotFound
@@ -109,7 +109,7 @@ def close_missed(ctx: Context, limit: int = 1000) -> int:
             .where(Appointment.id.in_(missed), Appointment.status == "booked")
             .values(status="no_show")
         )
-        return int(done.rowcount or 0)
+        return int(cast("CursorResult[Any]", done).rowcount or 0)
 
     return ctx.transact(work)
 

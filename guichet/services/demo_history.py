@@ -138,7 +138,7 @@ def _ratings(s: Session, rnd: random.Random, site_id: int, day: date) -> None:
     ).all()
     answers = []
     for tid, sid, ended in served:
-        if rnd.random() < 0.2:
+        if ended is not None and rnd.random() < 0.2:
             score = min(10, max(0, int(rnd.gauss(8, 2))))
             answers.append(
                 {
