@@ -379,6 +379,14 @@ OPERATIONS: tuple[Op, ...] = (
         (400, 404),
         query=q.StatsQuery,
     ),
+    Op(
+        "get",
+        "/sites/{slug}/live",
+        "stats",
+        "The site's queues now (waiting, longest wait against target) and its counters (managers, admins)",
+        {200: r.SiteLive},
+        (404,),
+    ),
     # setup: site settings, hours and closures
     Op(
         "post",

@@ -868,6 +868,38 @@ class Indicators(BaseModel):
     estimate_error_s: EstimateFigures
 
 
+class LiveService(BaseModel):
+    code: str
+    label: str
+    waiting: int
+    longest_wait_s: int | None = Field(description="Since the arrival of the longest-waiting ticket")
+    target_s: int
+    over_target: bool
+
+
+class LiveCounter(BaseModel):
+    number: int
+    name: str
+    status: CounterStatusName
+
+
+class LiveSite(BaseModel):
+    slug: str
+    name: str
+    timezone: str
+
+
+class SiteLive(BaseModel):
+    """A site's queues and counters now; `alerts`: the services whose longest wait passed target."""
+
+    site: LiveSite
+    at: Iso
+    services: list[LiveService]
+    counters: list[LiveCounter]
+    open_counters: int
+    alerts: list[str]
+
+
 class SiteStats(BaseModel):
     """Quality indicators of a site over a period of business days (both ends included)."""
 

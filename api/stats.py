@@ -1,4 +1,4 @@
-"""Managers' figures: the site's quality indicators over a period."""
+"""Managers' figures: the site's quality indicators over a period, and its queues live."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify
 
 from guichet.core.roles import MANAGERS
-from guichet.services import stats
+from guichet.services import live, stats
 from guichet.web.auth import actor, ctx, requires
 from guichet.web.bodies import date_arg
 
@@ -18,3 +18,9 @@ from .blueprint import bp
 @requires(*MANAGERS)
 def site_stats(slug: str) -> Any:
     return jsonify(stats.site_stats(ctx(), actor(), slug, date_arg("from"), date_arg("to")))
+
+
+@bp.get("/sites/<slug>/live")
+@requires(*MANAGERS)
+def site_live(slug: str) -> Any:
+    return jsonify(live.live_now(ctx(), actor(), slug))

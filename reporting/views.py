@@ -182,3 +182,18 @@ def results_page(slug: str) -> Any:
         quiet=_hours_text(data["quiet"]),
         screen=request.args.get("ecran") == "1",
     )
+
+
+@bp.get("/manage/live")
+@sign_in_first
+@requires(*MANAGERS)
+def live_page() -> Any:
+    """The queues now, kept live by live.js over the site's /counter room (events are hints)."""
+    choices = sites.managed_sites(ctx(), actor())
+    if not choices:
+        abort(404)
+    asked = request.args.get("site", "")
+    slug = asked if asked in [c for c, _n in choices] else choices[0][0]
+    return render_template(
+        "reporting/live.html", site=slug, sites=choices, csrf=csrf_token(), staff_role=actor().role
+    )

@@ -4,7 +4,9 @@ by keyboard, axe-core finds no violation, and a CSV downloads."""
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,13 +24,22 @@ def history_server(_browser_prerequisites: None, tmp_path_factory: pytest.TempPa
     """Its own server: the past activity would change the wait estimates other browser tests read."""
     workdir = tmp_path_factory.mktemp("stats-server")
     server = ServerProcess(server_env(f"sqlite:///{workdir / 'guichet.db'}"), workdir)
-    load_demo(server.env, always_open=False)
+    tokens = load_demo(server.env, always_open=True)  # open now: the live test issues a ticket
     cli(server.env, "demo", "--history", "21")
     server.start()
+    server.kiosk_token = tokens.kiosk  # type: ignore[attr-defined]
     try:
         yield server
     finally:
         server.stop()
+
+
+def _sign_in(page: Page, url: str, path: str) -> None:
+    page.goto(f"{url}{path}")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.get_by_label("Identifiant").fill("manager")
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
 
 
 def _numbers(page: Page, table: str, column: int) -> dict[str, float]:
@@ -53,11 +64,7 @@ def test_the_dashboard_draws_its_charts_from_its_tables(
     page: Page, history_server: Any, screenshot: Any
 ) -> None:
     url = history_server.url
-    page.goto(f"{url}/manage/stats")
-    expect(page).to_have_url(re.compile(r"/login\?next="))
-    page.get_by_label("Identifiant").fill("manager")
-    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    _sign_in(page, url, "/manage/stats")
     expect(page.get_by_role("heading", level=1)).to_have_text("Statistiques de l'accueil")
 
     # The period by keyboard: "Dates choisies", the last three weeks, shown.
@@ -106,3 +113,22 @@ def test_the_public_results_page_reads_well_and_passes_axe(
     screenshot(page, "results")
     page.goto(f"{history_server.url}/resultats/demo?ecran=1")  # the waiting-room layout
     check_axe(page, "public results, waiting-room layout")
+
+
+def test_the_live_view_follows_a_ticket_issued_elsewhere(page: Page, history_server: Any) -> None:
+    url = history_server.url
+    _sign_in(page, url, "/manage/live")
+    expect(page.get_by_role("heading", level=1)).to_have_text("L'accueil en direct")
+    row = page.locator('#live-services tr[data-service="CAF"] td').first
+    expect(row).to_have_text(re.compile(r"^\d+$"))
+    before = int(row.inner_text())
+    issue = urllib.request.Request(
+        f"{url}/api/v1/sites/demo/tickets",
+        data=json.dumps({"service": "CAF"}).encode(),
+        headers={"Authorization": f"Bearer {history_server.kiosk_token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(issue, timeout=10) as issued:
+        assert issued.status == 201
+    expect(row).to_have_text(str(before + 1))  # over the socket, no reload of the page
+    check_axe(page, "live view")

@@ -227,6 +227,8 @@ def test_real_answers_match_the_documented_schemas(
     api("get", f"/audit?site={slug}&kind=service", "manager")
     api("get", "/audit?from=yesterday", "manager", 400)
     api("get", f"/sites/{slug}/stats", "manager")
+    api("get", f"/sites/{slug}/live", "manager")
+    api("get", "/sites/nowhere/live", "admin", 404)
     api("get", f"/sites/{slug}/stats?from=2026-12-05&to=2026-12-01", "manager", 400)
 
     # Level-2 cases: open one, read, contribute, the grouped answer refused then given.
