@@ -59,7 +59,12 @@ def phone(browser: Any) -> Iterator[Page]:
         context.close()
 
 
-def no_sideways_scroll(page: Page, where: str) -> None:
+def no_sideways_scroll(page: Page, where: str, heading: str | None = None) -> None:
+    """Measured once the step's page is there: right after a click the next document may still be
+    loading (documentElement is then null)."""
+    if heading is not None:
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    page.wait_for_load_state()
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"{where}: the page is {width[0]} px wide in a {width[1]} px window"
 
@@ -112,7 +117,7 @@ def test_citizen_books_on_a_phone_by_touch_then_cancels(
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.get_by_text(motif["instructions"])).to_be_visible()
     check_axe(page, "motif step")
-    no_sideways_scroll(page, "motif step")
+    no_sideways_scroll(page, "motif step", "Prendre rendez-vous : choisissez le motif")
     screenshot(page, "booking-1-motif")
     page.locator("label", has_text=motif["label"]).tap()
     expect(page.get_by_role("radio", name=motif["label"])).to_be_checked()
@@ -122,7 +127,7 @@ def test_citizen_books_on_a_phone_by_touch_then_cancels(
     heading_has_focus(page, "Choisissez un jour")
     expect(page.get_by_text("Le rendez-vous dure 30 minutes.")).to_be_visible()
     check_axe(page, "day step")
-    no_sideways_scroll(page, "day step")
+    no_sideways_scroll(page, "day step", "Choisissez un jour")
     screenshot(page, "booking-2-days")
     day = later_day_link(page)
     day_name = day.locator(".rdv-day-name").text_content().strip()  # "jeudi 26 novembre"
@@ -137,7 +142,7 @@ def test_citizen_books_on_a_phone_by_touch_then_cancels(
     chosen.tap()  # the transparent radio covers its tile
     expect(chosen).to_be_checked()
     check_axe(page, "time step, a time chosen")
-    no_sideways_scroll(page, "time step")
+    no_sideways_scroll(page, "time step", "Choisissez l'heure")
     screenshot(page, "booking-3-time")
     page.get_by_role("button", name="Continuer").tap()
 
@@ -376,17 +381,17 @@ def test_every_step_fits_320_px_without_sideways_scrolling(page: Page, rdv: Rdv)
     """320 CSS px is a small phone, or a 1280 px window at 400 % zoom (RGAA 10.11)."""
     motif = rdv.motifs[ID_CARD]
     page.goto(f"{rdv.url}/rdv/demo")
-    no_sideways_scroll(page, "motif step")
+    no_sideways_scroll(page, "motif step", "Prendre rendez-vous : choisissez le motif")
     page.get_by_role("radio", name=motif["label"]).check()
     page.get_by_role("button", name="Continuer").click()
-    no_sideways_scroll(page, "options step")
+    no_sideways_scroll(page, "options step", "Précisez votre demande")
     page.get_by_role("button", name="Voir les créneaux").click()
     expect(page.get_by_text("Choisissez un lieu dans la liste.").first).to_be_visible()
     page.get_by_role("radio").first.check()
     page.get_by_role("button", name="Voir les créneaux").click()
-    no_sideways_scroll(page, "day step")
+    no_sideways_scroll(page, "day step", "Choisissez un jour")
     later_day_link(page).click()
-    no_sideways_scroll(page, "time step")
+    no_sideways_scroll(page, "time step", "Choisissez l'heure")
     page.get_by_role("radio").first.check()
     page.get_by_role("button", name="Continuer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Vos coordonnées")

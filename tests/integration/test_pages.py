@@ -32,7 +32,8 @@ def test_tracking_page_hands_its_script_the_site_zone_and_the_public_status(ctx,
     assert match, "the tracking page hands its data through #page-data"
     data = json.loads(match.group(1))
     token = issued["tracking_url"].rsplit("/", 1)[1]
-    assert data == {**tracking.public_status(ctx, token), "timezone": "Europe/Paris"}
+    # a waiting ticket is not asked for its rating yet
+    assert data == {**tracking.public_status(ctx, token), "timezone": "Europe/Paris", "satisfaction": None}
 
 
 def test_tracking_page_tells_the_citizen_which_counter_calls_them(ctx, client, world) -> None:
