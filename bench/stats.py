@@ -4,13 +4,16 @@ In-process, on the demo site: generates `--tickets` finished tickets (default 1,
 365 business days and the demo's services (waits, service times, quoted waits, a few no-shows,
 cancellations), inserted in batches, then times `guichet.services.stats.site_stats` (the API's
 figures) and `guichet.services.dashboard.dashboard` (every table of /manage/stats) for a day, a month
-and the whole year, several times each (wall-clock, best and median).
+and the whole year, several times each (wall-clock, best and median): first for one day computed live
+from the tickets (as today's figures always are), then the daily rollup's catch-up over the whole
+year (`guichet.services.rollup.roll_up`, what the jobs do once a day per site), then every period read
+from the rollup, then the first purge of agents' names past 30 days (retention), and the year again.
 
     .venv/bin/python bench/stats.py                         # SQLite and PostgreSQL, 1,000,000 tickets
     .venv/bin/python bench/stats.py --db sqlite --tickets 200000
 
 PostgreSQL: a server on 127.0.0.1:5432 with trust auth and a database `test`; the run uses its own
-schema and drops it. No rollup table: every figure is aggregated from the tickets at each request.
+schema and drops it.
 """
 
 from __future__ import annotations
@@ -35,9 +38,10 @@ from sqlalchemy import insert, select  # noqa: E402
 from guichet.app import create_app  # noqa: E402
 from guichet.migrate import upgrade  # noqa: E402
 from guichet.models import Service, Site, Ticket, User  # noqa: E402
-from guichet.services import dashboard, demo, stats  # noqa: E402
+from guichet.services import dashboard, demo, rollup, stats  # noqa: E402
 from guichet.services.accounts import actor_for_user  # noqa: E402
-from guichet.settings import Settings  # noqa: E402
+from guichet.services.retention import purge_personal_data  # noqa: E402
+from guichet.settings import Retention, Settings  # noqa: E402
 
 LAST = date(2026, 11, 30)
 DAYS = 365
@@ -117,27 +121,53 @@ def _run(url: str, n: int, repeat: int) -> list[tuple[str, float, float]]:
         manager = s.scalar(select(User.id).where(User.username == "manager"))
     actor = actor_for_user(ctx, manager)
     assert actor is not None
-    out = []
+    out: list[tuple[str, float, float]] = []
     calls = (
         ("site_stats", lambda first: stats.site_stats(ctx, actor, "demo", first, LAST)["totals"]),
         ("dashboard", lambda first: dashboard.dashboard(ctx, actor, "demo", "custom", first, LAST)["totals"]),
     )
-    for (name, call), (label, first) in (
-        (c, p)
-        for c in calls
-        for p in (
-            ("1 day", LAST),
-            ("1 month", LAST - timedelta(days=29)),
-            ("1 year", LAST - timedelta(days=DAYS - 1)),
-        )
-    ):
+    periods = (
+        ("1 day", LAST),
+        ("1 month", LAST - timedelta(days=29)),
+        ("1 year", LAST - timedelta(days=DAYS - 1)),
+    )
+
+    def measure(label: str, call, first: date) -> dict:  # type: ignore[no-untyped-def]
         times = []
         for _ in range(repeat):
             t0 = time.perf_counter()
             totals = call(first)
             times.append(time.perf_counter() - t0)
         assert totals["issued"] > 0
-        out.append((f"{name} over {label}", min(times) * 1000, statistics.median(times) * 1000))
+        out.append((label, min(times) * 1000, statistics.median(times) * 1000))
+        return totals
+
+    live = {name: measure(f"{name} over 1 day, live", call, LAST) for name, call in calls}
+
+    t0 = time.perf_counter()
+    days = 0
+    while rolled := rollup.roll_up(ctx, limit=DAYS):
+        days += rolled
+    took = time.perf_counter() - t0
+    assert days == DAYS, days
+    out.append((f"rollup of {days} days (catch-up)", took * 1000, took * 1000))
+    out.append(("rollup, per day", took * 1000 / days, took * 1000 / days))
+
+    year = {}
+    for name, call in calls:
+        for label, first in periods:
+            totals = measure(f"{name} over {label}, rollup", call, first)
+            if label == "1 day":
+                assert totals == live[name], (name, totals, live[name])
+            year[name] = totals
+
+    ctx.settings = ctx.settings.with_overrides(retention=Retention(ticket_agents_days=30))
+    t0 = time.perf_counter()
+    erased = purge_personal_data(ctx)["ticket_agents_erased"]
+    took = time.perf_counter() - t0
+    out.append((f"purge of {erased:,} tickets' agents", took * 1000, took * 1000))
+    for name, call in calls:
+        assert measure(f"{name} over 1 year, after purge", call, periods[-1][1]) == year[name]
     ctx.db.dispose()
     return out
 
@@ -166,7 +196,7 @@ def main() -> None:
             url, schema = _postgres_url()
         try:
             for label, best, median in _run(url, args.tickets, args.repeat):
-                print(f"  {label:<24} best {best:9.1f} ms   median {median:9.1f} ms")
+                print(f"  {label:<40} best {best:9.1f} ms   median {median:9.1f} ms")
         finally:
             if schema:
                 pg_schema_drop(schema)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -49,6 +49,30 @@ def server_mode(environ: Mapping[str, str]) -> str:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """How long each kind of personal data is kept, in days."""
+
+    ticket_notes_days: int = 90  # the agent's free-text note on a ticket
+    ticket_agents_days: int = 365  # who served a ticket (and the per-agent figures of that day)
+    event_log_days: int = 730  # the ticket event log's rows
+    case_contacts_days: int = 730  # a level-2 case's contact, counted from its answer
+    case_texts_days: int = 730  # a level-2 case's description, contributions and answer, idem
+    appointment_contacts_days: int = 730  # an appointment's contact, counted from its time
+    receipts_days: int = 183  # the recipient of a sent e-mail's receipt
+
+
+RETENTION_VARIABLES = {
+    "ticket_notes_days": "GUICHET_RETENTION_TICKET_NOTES_DAYS",
+    "ticket_agents_days": "GUICHET_RETENTION_TICKET_AGENTS_DAYS",
+    "event_log_days": "GUICHET_RETENTION_EVENT_LOG_DAYS",
+    "case_contacts_days": "GUICHET_RETENTION_CASE_CONTACTS_DAYS",
+    "case_texts_days": "GUICHET_RETENTION_CASE_TEXTS_DAYS",
+    "appointment_contacts_days": "GUICHET_RETENTION_APPOINTMENT_CONTACTS_DAYS",
+    "receipts_days": "GUICHET_RETENTION_RECEIPTS_DAYS",
+}
+
+
+@dataclass(frozen=True)
 class Settings:
     env: str = "development"
     secret_key: str = field(default="", repr=False)
@@ -89,6 +113,9 @@ class Settings:
     # Reverse proxies in front (nginx: 1): their X-Forwarded-For/-Proto are trusted, so rate limits
     # count per citizen rather than per proxy. 0 (direct): such headers are ignored (they could be forged).
     proxy_hops: int = 0
+    # Retention of personal data, in days (guichet.services.retention; RGPD: no longer than needed).
+    # Figures survive every purge: a day's tickets are rolled up before their agents are erased.
+    retention: Retention = field(default_factory=Retention)
 
     @property
     def production(self) -> bool:
@@ -152,4 +179,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         reminder_h=_int("GUICHET_REMINDER_H", get("GUICHET_REMINDER_H", "48"), 1),
         rate_limits=get("GUICHET_RATE_LIMITS", ""),
         proxy_hops=_int("GUICHET_PROXY_HOPS", get("GUICHET_PROXY_HOPS", "0")),
+        retention=_retention(get),
+    )
+
+
+def _retention(get: Callable[..., str]) -> Retention:
+    """The GUICHET_RETENTION_*_DAYS variables; at least 2 days (a day is rolled up when two days old)."""
+    defaults = Retention()
+    return Retention(
+        **{
+            key: _int(name, get(name, str(getattr(defaults, key))), 2)
+            for key, name in RETENTION_VARIABLES.items()
+        }
     )

@@ -27,6 +27,12 @@ class Table:
     caption: str
     columns: list[Column]
     rows: list[list[Any]]
+    note: str = ""  # said under the table
+
+
+# The columns only a histogram gives (medians, P90): kept per service and day, not per hour, agent or
+# priority (guichet.services.stats.WITH_PERCENTILES).
+PERCENTILE_COLUMNS = (8, 9, 13)  # places in a row, the group's name first
 
 
 def _indicator_columns() -> list[Column]:
@@ -60,13 +66,19 @@ def indicator_cells(row: dict[str, Any]) -> list[Any]:
     ]
 
 
-def _grouped(id_: str, caption: str, head: str, rows: list[tuple[str, dict[str, Any]]]) -> Table:
-    return Table(
-        id_,
-        caption,
-        [Column(head, TEXT), *_indicator_columns()],
-        [[name, *indicator_cells(r)] for name, r in rows],
-    )
+def _grouped(
+    id_: str, caption: str, head: str, rows: list[tuple[str, dict[str, Any]]], percentiles: bool = True
+) -> Table:
+    columns = [Column(head, TEXT), *_indicator_columns()]
+    cells = [[name, *indicator_cells(r)] for name, r in rows]
+    if percentiles:
+        return Table(id_, caption, columns, cells)
+
+    def kept(values: list[Any]) -> list[Any]:
+        return [v for i, v in enumerate(values) if i not in PERCENTILE_COLUMNS]
+
+    note = _("Médianes et P90 : voir les tableaux par service, par partenaire et par jour de la semaine.")
+    return Table(id_, caption, kept(columns), [kept(c) for c in cells], note)
 
 
 def hour_label(hour: int) -> str:
@@ -76,7 +88,8 @@ def hour_label(hour: int) -> str:
 def tables(data: dict[str, Any]) -> list[Table]:
     """Every table of the dashboard, in the page's order."""
     days = weekday_names()
-    none_partner, none_agent = _("Sans partenaire"), _("Sans agent (non appelés)")
+    none_partner = _("Sans partenaire")
+    none_agent = _("Sans agent (non appelés, ou nom effacé au terme de sa conservation)")
     services = [(r["name"] or r["code"] or "?", r) for r in data["services"]]
     out = [
         _grouped(
@@ -96,6 +109,7 @@ def tables(data: dict[str, Any]) -> list[Table]:
             _("Par heure d'arrivée (heure du site)"),
             _("Heure"),
             [(hour_label(r["key"]), r) for r in data["hours"]],
+            percentiles=False,
         ),
         _grouped(
             "weekdays",
@@ -108,12 +122,14 @@ def tables(data: dict[str, Any]) -> list[Table]:
             _("Par agent (qui a reçu le visiteur)"),
             _("Agent"),
             [(r["name"] or none_agent, r) for r in data["agents"]],
+            percentiles=False,
         ),
         _grouped(
             "priority",
             _("Tickets prioritaires et autres"),
             _("Tickets"),
             [(_("Prioritaires") if r["key"] else _("Non prioritaires"), r) for r in data["priority"]],
+            percentiles=False,
         ),
         Table(
             "days",

@@ -112,9 +112,17 @@ def generate(ctx, world, seed: int = 12) -> list[dict[str, Any]]:  # type: ignor
     return rows
 
 
+def bucketed(seconds: int) -> int:
+    """The upper bound of the histogram bucket holding a duration: 10 s steps up to 10 minutes,
+    30 s steps up to an hour, 5 minutes beyond (the definition in guichet.services.stats)."""
+    step = 10 if seconds <= 600 else 30 if seconds <= 3600 else 300
+    return math.ceil(seconds / step) * step
+
+
 def nearest_rank(values: list[int], p: float) -> int | None:
+    """The value at rank ⌈p·n⌉ of the sorted values, given as its bucket's upper bound."""
     ordered = sorted(values)
-    return ordered[math.ceil(p * len(ordered)) - 1] if ordered else None
+    return bucketed(ordered[math.ceil(p * len(ordered)) - 1]) if ordered else None
 
 
 def expected(rows: list[dict[str, Any]], targets: dict[int, int]) -> dict[str, Any]:

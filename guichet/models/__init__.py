@@ -18,6 +18,7 @@ from .cases import CASE_STATUSES, Case, CaseService
 from .satisfaction import SatisfactionAnswer
 from .sites import Category, Counter, CounterService, OpeningException, OpeningHours, Partner, Service, Site
 from .staff import AccessToken, Device, EnrollmentCode, PasswordReset, User, UserService
+from .stats import RetentionGrant, StatsCell, StatsDay, StatsHistogram
 from .tickets import Ticket, TicketEvent, TicketSequence
 
 __all__ = [
@@ -51,6 +52,10 @@ __all__ = [
     "Partner",
     "Service",
     "Site",
+    "RetentionGrant",
+    "StatsCell",
+    "StatsDay",
+    "StatsHistogram",
     "Ticket",
     "TicketEvent",
     "TicketSequence",

@@ -133,16 +133,26 @@ class TicketEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
-# The log is evidence for quality statistics: the database itself refuses to rewrite it.
+# The log is evidence for quality statistics: the database itself refuses to rewrite it. Deleting is
+# refused too, except rows older than a retention grant the retention job holds in its own transaction
+# (guichet.services.retention): RGPD wants the log gone past its retention, and only that job may do it.
 APPEND_ONLY_SQLITE = [
     """CREATE TRIGGER ticket_events_no_update BEFORE UPDATE ON ticket_events
        BEGIN SELECT RAISE(ABORT, 'ticket_events is append-only'); END""",
     """CREATE TRIGGER ticket_events_no_delete BEFORE DELETE ON ticket_events
+       WHEN NOT EXISTS (SELECT 1 FROM retention_grants g
+                        WHERE g.name = 'ticket_events' AND OLD.at < g.before)
        BEGIN SELECT RAISE(ABORT, 'ticket_events is append-only'); END""",
 ]
 APPEND_ONLY_POSTGRESQL = [
     """CREATE OR REPLACE FUNCTION ticket_events_append_only() RETURNS trigger AS $$
-       BEGIN RAISE EXCEPTION 'ticket_events is append-only'; END; $$ LANGUAGE plpgsql""",
+       BEGIN
+         IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM retention_grants g
+                                         WHERE g.name = 'ticket_events' AND OLD.at < g.before) THEN
+           RETURN OLD;
+         END IF;
+         RAISE EXCEPTION 'ticket_events is append-only';
+       END; $$ LANGUAGE plpgsql""",
     """CREATE TRIGGER ticket_events_append_only BEFORE UPDATE OR DELETE ON ticket_events
        FOR EACH ROW EXECUTE FUNCTION ticket_events_append_only()""",
 ]

@@ -1,8 +1,8 @@
 """The managers' dashboard: the indicators of one site, or of every site the manager may see, over a
 period, broken down by service, partner, hour of arrival, weekday, agent and priority; the arrival
 curve and the peak and quiet hours it gives; appointments, level-2 cases and satisfaction. Everything is
-aggregated in the database (guichet.services.stats and .aggregates); this module picks the groupings
-and names their keys."""
+aggregated in the database from the daily rollup's cells (guichet.services.stats, .rollup and
+.aggregates); this module picks the groupings and names their keys."""
 
 from __future__ import annotations
 
@@ -15,23 +15,21 @@ from sqlalchemy.orm import Session
 from ..core.errors import NotFound
 from ..core.numbering import business_day
 from ..core.peaks import peak_hours, quiet_hours
-from ..models import Appointment, Case, Motif, Partner, Service, Site, Ticket, User
+from ..models import Appointment, Case, Motif, Partner, Service, Site, User
 from . import satisfaction
 from .aggregates import (
     distribution,
-    hour_of,
-    local_time,
     one_decimal,
     percent,
     seconds_between,
-    weekday_of,
     whole,
     within_days,
 )
 from .booking.slots import next_free
 from .context import Actor, Context
 from .guards import check_site, require_manager
-from .stats import DEFAULT_DAYS, check_period, figures
+from .rollup import PeriodRows
+from .stats import DEFAULT_DAYS, arrival_counts, check_period, figures
 
 PERIODS = ("today", "week", "month", "custom")
 
@@ -85,18 +83,22 @@ def dashboard(
         first, last = period_of(kind, today, first, last)
         check_period(first, last)
         ids = list(zones)
-        in_period = and_(Ticket.site_id.in_(ids), Ticket.business_day >= first, Ticket.business_day <= last)
-        hour = hour_of(local_time(Ticket.arrived_at, Ticket.site_id, zones, first, last))
-        by_service = figures(s, in_period)
+        rows = PeriodRows(s, zones, first, last)
+        by_service = figures(s, rows)
         totals = by_service.pop(None)
         groups = {
             "services": by_service,
-            "partners": figures(s, in_period, Service.partner_id, totals=False),
-            "hours": figures(s, in_period, hour, totals=False),
-            "weekdays": figures(s, in_period, _weekday(), totals=False),
-            "agents": figures(s, in_period, Ticket.agent_id, totals=False),
-            "priority": figures(s, in_period, Ticket.priority, totals=False),
-            "days": figures(s, in_period, Ticket.business_day, totals=False),
+            **{
+                name: figures(s, rows, by, totals=False)
+                for name, by in (
+                    ("partners", "partner"),
+                    ("hours", "hour"),
+                    ("weekdays", "weekday"),
+                    ("agents", "agent"),
+                    ("priority", "priority"),
+                    ("days", "day"),
+                )
+            },
         }
         names = _names(s, ids, groups)
         result: dict[str, Any] = {
@@ -106,7 +108,7 @@ def dashboard(
             "to": last.isoformat(),
             "totals": totals,
             **{name: _rows(name, found, names) for name, found in groups.items()},
-            "arrivals": _arrivals(s, in_period, hour),
+            "arrivals": _arrivals(s, rows),
             "appointments": _appointments(s, sites, first, last, now),
             "cases": _cases(s, sites, first, last, now),
             "satisfaction": satisfaction.figures(s, ids, first, last),
@@ -116,10 +118,6 @@ def dashboard(
 
 def _zones(sites: list[Site]) -> dict[int, str]:
     return {site.id: site.timezone for site in sites}
-
-
-def _weekday() -> Any:
-    return weekday_of(Ticket.business_day)
 
 
 def _names(s: Session, site_ids: list[int], groups: dict[str, dict[Any, Any]]) -> dict[str, dict[Any, str]]:
@@ -163,17 +161,9 @@ def _rows(
     return rows
 
 
-def _arrivals(s: Session, in_period: Any, hour: Any) -> dict[str, Any]:
+def _arrivals(s: Session, rows: PeriodRows) -> dict[str, Any]:
     """Arrivals per hour (mean per day that had any), and per weekday the peak and quiet hours."""
-    first_issue = Ticket.transferred_from_id.is_(None)
-    weekday = _weekday()
-    counts = {
-        (int(wd), int(h)): int(n)
-        for wd, h, n in s.execute(
-            select(weekday, hour, func.count()).where(in_period, first_issue).group_by(weekday, hour)
-        )
-    }
-    days = s.scalar(select(func.count(func.distinct(Ticket.business_day))).where(in_period, first_issue)) or 0
+    counts, days = arrival_counts(s, rows)
     per_hour: dict[int, int] = {}
     for (_wd, h), n in counts.items():
         per_hour[h] = per_hour.get(h, 0) + n

@@ -1,5 +1,6 @@
 """Background jobs, every minute in `guichet serve` (or `guichet jobs run` from cron): reminders, the
-e-mail outbox, expired holds, missed appointments, retention of personal data."""
+e-mail outbox, expired holds, missed appointments, the statistics' daily rollup, retention of personal
+data."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .context import Context
 from .notifications.outbox import send_pending
 from .notifications.reminders import queue_reminders
 from .retention import purge_personal_data
+from .rollup import roll_up
 
 log = logging.getLogger(__name__)
 JOBS_EVERY_S = 60
@@ -31,6 +33,7 @@ def run_jobs(ctx: Context) -> dict[str, int]:
         mail_error, sent = exc, {"sent": 0, "failed": 0, "dropped": 0}
     holds = purge_expired_holds(ctx)
     missed = close_missed(ctx)
+    rolled = roll_up(ctx)  # before the purge: a day's agents are erased only once it is rolled up
     purged = purge_personal_data(ctx)
     if mail_error is not None:
         raise mail_error
@@ -39,6 +42,7 @@ def run_jobs(ctx: Context) -> dict[str, int]:
         **sent,
         "holds_purged": holds,
         "appointments_missed": missed,
+        "days_rolled_up": rolled,
         **purged,
     }
 

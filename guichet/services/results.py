@@ -10,18 +10,16 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
-
 from ..core.numbering import business_day
 from ..core.peaks import peak_hours, quiet_hours
-from ..models import Site, Ticket
+from ..models import Site
 from . import satisfaction
-from .aggregates import hour_of, local_time, weekday_of
 from .context import Context
 from .guards import site_by_slug
+from .rollup import PeriodRows
 from .service_hours import calendar_of
 from .sites import weekly_hours
-from .stats import figures
+from .stats import arrival_counts, figures
 
 DAYS = 30
 _lock = threading.Lock()
@@ -39,18 +37,9 @@ def public_results(ctx: Context, slug: str) -> dict[str, Any]:
         if kept is not None:
             return kept
         last, first = today - timedelta(days=1), today - timedelta(days=DAYS)
-        in_period = and_(Ticket.site_id == site.id, Ticket.business_day >= first, Ticket.business_day <= last)
-        totals = figures(s, in_period, Ticket.site_id)[None]
-        hour = hour_of(local_time(Ticket.arrived_at, Ticket.site_id, {site.id: site.timezone}, first, last))
-        weekday = weekday_of(Ticket.business_day)
-        counts = {
-            (int(wd), int(h)): int(n)
-            for wd, h, n in s.execute(
-                select(weekday, hour, func.count())
-                .where(in_period, Ticket.transferred_from_id.is_(None))
-                .group_by(weekday, hour)
-            )
-        }
+        rows = PeriodRows(s, {site.id: site.timezone}, first, last)
+        totals = figures(s, rows, "site")[None]
+        counts, _days = arrival_counts(s, rows)
         rated = satisfaction.figures(s, [site.id], first, last)["totals"]
         local = ctx.clock().astimezone(ZoneInfo(site.timezone))
         result = {

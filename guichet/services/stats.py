@@ -11,29 +11,34 @@ Definitions (docs/architecture.md, "Statistics"):
 - `service_s`: from the start of service to its end, for tickets served;
 - `within_target_pct`: share of those waits within the service's target (`target_wait_min`);
 - `estimate_error_s`: |quoted wait − actual wait|, for waits quoted at issue;
-- medians and P90 are nearest-rank (the value at rank ⌈p·n⌉ of the sorted values), so both databases
-  give the same number and a test can compute it by hand.
+- medians and P90 are nearest-rank (the value at rank ⌈p·n⌉ of the sorted values), given as the upper
+  bound of the histogram bucket holding it (guichet.services.rollup: 10 s steps up to 10 minutes, 30 s
+  up to an hour, 5 minutes beyond), so both databases give the same number, a test can compute it by
+  hand, and a year reads the daily rollup instead of every ticket.
+
+Every figure is summed from guichet.services.rollup's cells and histograms: stored for the days rolled
+up, computed live for the others, the same columns either way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core.errors import Invalid
 from ..core.numbering import business_day
-from ..core.tickets import Source, State
-from ..models import Service, Ticket
-from .aggregates import distribution, one_decimal, percent, seconds_between, whole
+from ..models import Service
+from .aggregates import one_decimal, percent, weekday_of
 from .context import Actor, Context
 from .guards import managed_site
+from .rollup import COUNTS, WAIT, PeriodRows
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
-WITHIN_ESTIMATE_S = 300  # an estimate "within 5 minutes" of the actual wait
 
 
 def check_period(first: date, last: date) -> None:
@@ -54,8 +59,7 @@ def site_stats(
         first = first or last - timedelta(days=DEFAULT_DAYS - 1)
         check_period(first, last)
         codes = dict(s.execute(select(Service.id, Service.code).where(Service.site_id == site.id)).all())
-        in_period = and_(Ticket.site_id == site.id, Ticket.business_day >= first, Ticket.business_day <= last)
-        found = figures(s, in_period)
+        found = figures(s, PeriodRows(s, {site.id: site.timezone}, first, last))
         slug = site.slug
     services = {code: empty() for code in sorted(codes.values())}
     for service_id, row in found.items():
@@ -85,75 +89,128 @@ def empty() -> dict[str, Any]:
     }
 
 
-def figures(s: Session, in_period: Any, key: Any = None, totals: bool = True) -> dict[Any, dict[str, Any]]:
-    """The indicators per value of `key` (an expression over the ticket and its service; by default
-    the service id), and for all under the key None when `totals`."""
-    key = Ticket.service_id if key is None else key
+GROUPS = ("service", "partner", "hour", "weekday", "agent", "priority", "day", "site")
+# Medians and P90 need a histogram per group: kept per service and day, so they are given per service,
+# partner, weekday and site; hours, agents, priority and single days get means, maxima and shares.
+WITH_PERCENTILES = ("service", "partner", "weekday", "site")
+
+
+def figures(
+    s: Session, rows: PeriodRows, by: str = "service", totals: bool = True
+) -> dict[Any, dict[str, Any]]:
+    """The indicators per group (`by`, one of GROUPS), and for all under the key None when `totals`,
+    summed from the period's cells (rollup.PeriodRows) in the database."""
+    c = rows.cells
+    key = _key(by, c)
+    sums = select(
+        key.label("k"),
+        *(func.sum(getattr(c.c, name)) for name in COUNTS),
+        *(func.sum(getattr(c.c, name)) for name in ("waited", "wait_sum", "within_target", "quoted")),
+        *(func.sum(getattr(c.c, name)) for name in ("error_sum", "close", "timed", "service_sum")),
+        func.max(c.c.wait_max),
+    )
+    if by == "partner":
+        sums = sums.join(Service, Service.id == c.c.service_id)
     out: dict[Any, dict[str, Any]] = {}
-
-    def row(k: Any) -> dict[str, Any]:
-        return out.setdefault(k, empty())
-
-    # Counts.
-    first_issue = Ticket.transferred_from_id.is_(None)
-    counted = (
-        func.sum(case((first_issue, 1), else_=0)),
-        func.sum(case((Ticket.state == State.DONE.value, 1), else_=0)),
-        func.sum(case((Ticket.state == State.NO_SHOW.value, 1), else_=0)),
-        func.sum(case((Ticket.state == State.CANCELLED.value, 1), else_=0)),
-        func.sum(case((Ticket.state == State.TRANSFERRED.value, 1), else_=0)),
-        func.sum(case((Ticket.outcome == "redirected", 1), else_=0)),
-    )
-    names = ("issued", "served", "no_show", "cancelled", "transferred", "redirected")
-    all_rows = row(None) if totals else empty()
-    grouped = select(key, *counted).join(Service, Service.id == Ticket.service_id).where(in_period)
-    for k, *counts in s.execute(grouped.group_by(key)):
-        r = row(k)
-        for name, n in zip(names, counts, strict=True):
-            r[name] = int(n or 0)
-            all_rows[name] += int(n or 0)  # the whole's counts are its groups' sums
-
-    # Waits: one value per visitor called, with the service's target and the wait quoted at issue.
-    waited = (
-        select(
-            key.label("k"),
-            whole(seconds_between(Ticket.first_called_at, Ticket.arrived_at)).label("v"),
-            (Service.target_wait_min * 60).label("target"),
-            Ticket.quoted_wait_s.label("quoted"),
-        )
-        .join(Service, Service.id == Ticket.service_id)
-        .where(
-            in_period,
-            first_issue,
-            Ticket.first_called_at.is_not(None),
-            Ticket.source != Source.COUNTER.value,
-        )
-        .subquery()
-    )
-    error = func.abs(waited.c.quoted - waited.c.v)
-    extra = (
-        func.sum(case((waited.c.v <= waited.c.target, 1), else_=0)),
-        func.sum(error),  # NULL (ignored) where no wait was quoted
-        func.count(waited.c.quoted),
-        func.sum(case((error <= WITHIN_ESTIMATE_S, 1), else_=0)),
-    )
-    for k, dist in distribution(s, waited, extra, totals).items():
-        r = row(k)
-        n, mean, median, p90, top, within, error_sum, quoted, close = dist
-        r["wait_s"] = {"mean": one_decimal(mean), "median": median, "p90": p90, "max": top}
-        r["within_target_pct"] = percent(within, n)
-        r["estimate_error_s"] = {
-            "mean_abs": one_decimal(error_sum / quoted) if quoted else None,
-            "within_5min_pct": percent(close, quoted),
-        }
-
-    # Service times of the visitors served.
-    served = (
-        select(key.label("k"), whole(seconds_between(Ticket.ended_at, Ticket.started_at)).label("v"))
-        .join(Service, Service.id == Ticket.service_id)
-        .where(in_period, Ticket.state == State.DONE.value, Ticket.started_at.is_not(None))
-        .subquery()
-    )
-    for k, dist in distribution(s, served, (), totals).items():
-        row(k)["service_s"] = {"mean": one_decimal(dist[1]), "median": dist[2]}
+    whole_: list[int] = [0] * (len(COUNTS) + 8)
+    top: int | None = None
+    for k, *values in s.execute(sums.group_by(key)):
+        *added, wait_max = (None if v is None else int(v) for v in values)
+        out[k] = _row(added, wait_max)
+        whole_ = [a + (b or 0) for a, b in zip(whole_, added, strict=True)]
+        top = wait_max if top is None else max(top, wait_max or top)
+    if totals:
+        out[None] = _row(whole_, top)
+    if by in WITH_PERCENTILES:
+        for k, metric, median, p90 in _percentiles(s, rows, by, totals):
+            r = out.setdefault(k, empty())
+            if metric == WAIT:
+                r["wait_s"]["median"], r["wait_s"]["p90"] = as_int(median), as_int(p90)
+            else:
+                r["service_s"]["median"] = as_int(median)
     return out
+
+
+def arrival_counts(s: Session, rows: PeriodRows) -> tuple[dict[tuple[int, int], int], int]:
+    """Visitors arrived per (weekday, hour of the site's day), and the number of days with any."""
+    c = rows.cells
+    weekday = weekday_of(c.c.business_day)
+    counts = {
+        (int(wd), int(h)): int(n)
+        for wd, h, n in s.execute(
+            select(weekday, c.c.hour, func.sum(c.c.issued)).where(c.c.issued > 0).group_by(weekday, c.c.hour)
+        )
+    }
+    days = s.scalar(select(func.count(func.distinct(c.c.business_day))).where(c.c.issued > 0)) or 0
+    return counts, int(days)
+
+
+def _key(by: str, t: Any) -> Any:
+    """The group's expression over the cells or the histogram rows (`t`, a subquery)."""
+    if by not in GROUPS:
+        raise ValueError(by)
+    keys: dict[str, Callable[[], Any]] = {
+        "service": lambda: t.c.service_id,
+        "partner": lambda: Service.partner_id,
+        "hour": lambda: t.c.hour,
+        "weekday": lambda: weekday_of(t.c.business_day),
+        "agent": lambda: t.c.agent_id,
+        "priority": lambda: t.c.priority,
+        "day": lambda: t.c.business_day,
+        "site": lambda: t.c.site_id,
+    }
+    return keys[by]()
+
+
+def _row(added: Sequence[int | None], wait_max: int | None) -> dict[str, Any]:
+    counts, rest = added[: len(COUNTS)], added[len(COUNTS) :]
+    waited, wait_sum, within, quoted, error_sum, close, timed, service_sum = (v or 0 for v in rest)
+    r = empty()
+    r.update({name: int(n or 0) for name, n in zip(COUNTS, counts, strict=True)})
+    r["wait_s"] = {"mean": _mean(wait_sum, waited), "median": None, "p90": None, "max": wait_max}
+    r["within_target_pct"] = percent(within, waited)
+    r["estimate_error_s"] = {"mean_abs": _mean(error_sum, quoted), "within_5min_pct": percent(close, quoted)}
+    r["service_s"] = {"mean": _mean(service_sum, timed), "median": None}
+    return r
+
+
+def _mean(total: int, n: int) -> float | None:
+    return one_decimal(total / n) if n else None
+
+
+def _percentiles(s: Session, rows: PeriodRows, by: str, totals: bool) -> list[tuple[Any, str, Any, Any]]:
+    """(group, metric, median, P90): nearest rank (the value at rank ⌈p·n⌉) as the upper bound of the
+    bucket holding it, picked from the period's histogram summed in the database per site, service,
+    weekday and bucket (rollup.PeriodRows.binned: one query for every grouping of the period)."""
+    partner_of: dict[int, int | None] = {}
+    if by == "partner":
+        partner_of = {sid: pid for sid, pid in s.execute(select(Service.id, Service.partner_id))}
+    group: Callable[[int, int, int], Any] = {
+        "service": lambda site, service, weekday: service,
+        "partner": lambda site, service, weekday: partner_of.get(service),
+        "weekday": lambda site, service, weekday: weekday,
+        "site": lambda site, service, weekday: site,
+    }[by]
+    counts: dict[tuple[Any, str], dict[int, int]] = {}
+    for site, service, weekday, metric, bucket_, n in rows.binned(s):
+        keys = [group(site, service, weekday), None] if totals else [group(site, service, weekday)]
+        for k in keys:
+            per = counts.setdefault((k, metric), {})
+            per[bucket_] = per.get(bucket_, 0) + n
+    found = []
+    for (k, metric), per in counts.items():
+        total, cum, median, p90 = sum(per.values()), 0, None, None
+        for bound in sorted(per):
+            cum += per[bound]
+            # cum >= ⌈n/2⌉ and cum >= ⌈9n/10⌉, in integers: 2·cum >= n and 10·cum >= 9·n.
+            if median is None and 2 * cum >= total:
+                median = bound
+            if 10 * cum >= 9 * total:
+                p90 = bound
+                break
+        found.append((k, metric, median, p90))
+    return found
+
+
+def as_int(value: Any) -> int | None:
+    return None if value is None else int(value)

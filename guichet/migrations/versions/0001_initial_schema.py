@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 import guichet.models.base
-from guichet.models.tickets import APPEND_ONLY_POSTGRESQL, APPEND_ONLY_SQLITE
+from guichet.migrations.frozen import STRICT_APPEND_ONLY_POSTGRESQL, STRICT_APPEND_ONLY_SQLITE
 
 
 revision = '0001'
@@ -251,7 +251,7 @@ def upgrade() -> None:
 def _append_only_triggers() -> None:
     """The event log refuses UPDATE and DELETE at the database level."""
     dialect = op.get_bind().dialect.name
-    for stmt in {"sqlite": APPEND_ONLY_SQLITE, "postgresql": APPEND_ONLY_POSTGRESQL}.get(dialect, []):
+    for stmt in {"sqlite": STRICT_APPEND_ONLY_SQLITE, "postgresql": STRICT_APPEND_ONLY_POSTGRESQL}.get(dialect, []):
         op.execute(stmt)
 
 
