@@ -6,8 +6,9 @@ cancellations), inserted in batches, then times `guichet.services.stats.site_sta
 figures) and `guichet.services.dashboard.dashboard` (every table of /manage/stats) for a day, a month
 and the whole year, several times each (wall-clock, best and median): first for one day computed live
 from the tickets (as today's figures always are), then the daily rollup's catch-up over the whole
-year (`guichet.services.rollup.roll_up`, what the jobs do once a day per site), then every period read
-from the rollup, then the first purge of agents' names past 30 days (retention), and the year again.
+year (`guichet.services.rollup.roll_up`, what the jobs do once a day per site) and of its months
+(`roll_months`), then every period read from the rollup, then the first purge of agents' names past
+30 days (retention), and the year again.
 
     .venv/bin/python bench/stats.py                         # SQLite and PostgreSQL, 1,000,000 tickets
     .venv/bin/python bench/stats.py --db sqlite --tickets 200000
@@ -38,7 +39,7 @@ from sqlalchemy import insert, select  # noqa: E402
 from guichet.app import create_app  # noqa: E402
 from guichet.migrate import upgrade  # noqa: E402
 from guichet.models import Service, Site, Ticket, User  # noqa: E402
-from guichet.services import dashboard, demo, rollup, stats  # noqa: E402
+from guichet.services import dashboard, demo, retention, rollup, stats  # noqa: E402
 from guichet.services.accounts import actor_for_user  # noqa: E402
 from guichet.services.retention import purge_personal_data  # noqa: E402
 from guichet.settings import Retention, Settings  # noqa: E402
@@ -152,6 +153,10 @@ def _run(url: str, n: int, repeat: int) -> list[tuple[str, float, float]]:
     assert days == DAYS, days
     out.append((f"rollup of {days} days (catch-up)", took * 1000, took * 1000))
     out.append(("rollup, per day", took * 1000 / days, took * 1000 / days))
+    t0 = time.perf_counter()
+    months = rollup.roll_months(ctx)
+    took = time.perf_counter() - t0
+    out.append((f"rollup of {months} months", took * 1000, took * 1000))
 
     year = {}
     for name, call in calls:
@@ -163,9 +168,15 @@ def _run(url: str, n: int, repeat: int) -> list[tuple[str, float, float]]:
 
     ctx.settings = ctx.settings.with_overrides(retention=Retention(ticket_agents_days=30))
     t0 = time.perf_counter()
-    erased = purge_personal_data(ctx)["ticket_agents_erased"]
+    erased = runs = 0
+    while done := purge_personal_data(ctx)["ticket_agents_erased"]:
+        erased, runs = erased + done, runs + 1
     took = time.perf_counter() - t0
-    out.append((f"purge of {erased:,} tickets' agents", took * 1000, took * 1000))
+    batches = -(-erased // retention.BATCH)
+    out.append((f"purge of {erased:,} tickets' agents ({runs} runs)", took * 1000, took * 1000))
+    out.append(
+        (f"purge, per transaction of {retention.BATCH:,}", took * 1000 / batches, took * 1000 / batches)
+    )
     for name, call in calls:
         assert measure(f"{name} over 1 year, after purge", call, periods[-1][1]) == year[name]
     ctx.db.dispose()

@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,7 +32,17 @@ LOCK_WAIT_S = 30.0  # how long a write waits for a lock held by another process 
 _GREEN_BUSY_TIMEOUT_MS = 50
 
 
+class _SQLiteCompiler(SQLiteCompiler):
+    """SQLite's compiler with SQLAlchemy's table hints (`select.with_hint(table, "INDEXED BY ix",
+    "sqlite")`) written after the table, where SQLite reads `INDEXED BY`; stock SQLAlchemy drops them.
+    Used where SQLite without ANALYZE statistics picks an index that reads a whole site."""
+
+    def get_from_hint_text(self, table: Any, text: str | None) -> str | None:
+        return text
+
+
 def _sqlite_setup(engine: Engine) -> None:
+    engine.dialect.statement_compiler = _SQLiteCompiler
     # pysqlite's own transaction handling starts DEFERRED transactions late; we emit BEGIN
     # ourselves so writers take the lock up front (BEGIN IMMEDIATE) and never deadlock on upgrade.
     busy_ms = _GREEN_BUSY_TIMEOUT_MS if gevent_patched() else int(LOCK_WAIT_S * 1000)

@@ -30,7 +30,7 @@ class Table:
     note: str = ""  # said under the table
 
 
-# The columns only a histogram gives (medians, P90): kept per service and day, not per hour, agent or
+# The columns only a histogram gives (medians, P90): kept per service, not per hour, weekday, agent or
 # priority (guichet.services.stats.WITH_PERCENTILES).
 PERCENTILE_COLUMNS = (8, 9, 13)  # places in a row, the group's name first
 
@@ -77,7 +77,7 @@ def _grouped(
     def kept(values: list[Any]) -> list[Any]:
         return [v for i, v in enumerate(values) if i not in PERCENTILE_COLUMNS]
 
-    note = _("Médianes et P90 : voir les tableaux par service, par partenaire et par jour de la semaine.")
+    note = _("Médianes et P90 : voir les tableaux par service et par partenaire.")
     return Table(id_, caption, kept(columns), [kept(c) for c in cells], note)
 
 
@@ -116,6 +116,7 @@ def tables(data: dict[str, Any]) -> list[Table]:
             _("Par jour de la semaine"),
             _("Jour"),
             [(days[r["key"]], r) for r in data["weekdays"]],
+            percentiles=False,
         ),
         _grouped(
             "agents",

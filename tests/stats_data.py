@@ -17,13 +17,16 @@ FIRST = date(2026, 11, 2)
 DAYS = 10
 
 
-def generate(ctx, world, seed: int = 12) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
-    """About 400 tickets over DAYS days on CAF and CPAM: served, absent, cancelled, transferred with
-    their continuation, walk-ins, some without a quoted wait, some never called. Whole seconds."""
+def generate(  # type: ignore[no-untyped-def]
+    ctx, world, seed: int = 12, first: date = FIRST, days: int = DAYS
+) -> list[dict[str, Any]]:
+    """40 tickets a day (400 over the DAYS days from FIRST by default) on CAF and CPAM: served,
+    absent, cancelled, transferred with their continuation, walk-ins, some without a quoted wait,
+    some never called. Whole seconds."""
     rnd = random.Random(seed)
     rows: list[dict[str, Any]] = []
-    for day in range(DAYS):
-        business_day = FIRST + timedelta(days=day)
+    for day in range(days):
+        business_day = first + timedelta(days=day)
         opening = datetime(business_day.year, business_day.month, business_day.day, 8, 30, tzinfo=UTC)
         for i in range(40):
             code = "CAF" if i % 3 else "CPAM"
@@ -113,9 +116,9 @@ def generate(ctx, world, seed: int = 12) -> list[dict[str, Any]]:  # type: ignor
 
 
 def bucketed(seconds: int) -> int:
-    """The upper bound of the histogram bucket holding a duration: 10 s steps up to 10 minutes,
-    30 s steps up to an hour, 5 minutes beyond (the definition in guichet.services.stats)."""
-    step = 10 if seconds <= 600 else 30 if seconds <= 3600 else 300
+    """The upper bound of the histogram bucket holding a duration: 1 minute steps up to an hour,
+    5 minutes up to three hours, 15 minutes beyond (the definition in guichet.services.stats)."""
+    step = 60 if seconds <= 3600 else 300 if seconds <= 10800 else 900
     return math.ceil(seconds / step) * step
 
 

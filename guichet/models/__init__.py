@@ -18,7 +18,14 @@ from .cases import CASE_STATUSES, Case, CaseService
 from .satisfaction import SatisfactionAnswer
 from .sites import Category, Counter, CounterService, OpeningException, OpeningHours, Partner, Service, Site
 from .staff import AccessToken, Device, EnrollmentCode, PasswordReset, User, UserService
-from .stats import RetentionGrant, StatsCell, StatsDay, StatsHistogram
+from .stats import (
+    RetentionGrant,
+    StatsCell,
+    StatsDay,
+    StatsHistogram,
+    StatsMonth,
+    StatsMonthHistogram,
+)
 from .tickets import Ticket, TicketEvent, TicketSequence
 
 __all__ = [
@@ -56,6 +63,8 @@ __all__ = [
     "StatsCell",
     "StatsDay",
     "StatsHistogram",
+    "StatsMonth",
+    "StatsMonthHistogram",
     "Ticket",
     "TicketEvent",
     "TicketSequence",

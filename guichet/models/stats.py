@@ -56,20 +56,45 @@ class StatsCell(Base):
     service_sum: Mapped[int]
 
 
-class StatsHistogram(Base):
+class _Buckets:
+    """A histogram's rows: how many durations of a service fell in each bucket."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(1))  # 'w' waits, 's' service times
+    bucket: Mapped[int]  # its upper bound in seconds
+    n: Mapped[int]
+
+
+class StatsHistogram(_Buckets, Base):
     """How many of a day's waits (metric 'w') or service times ('s') of a service fell in each bucket
-    (its upper bound in seconds: 10 s steps to 10 min, 30 s to an hour, 5 min beyond)."""
+    (its upper bound in seconds: 1 min steps to an hour, 5 min to three hours, 15 min beyond)."""
 
     __tablename__ = "stats_histograms"
     __table_args__ = (Index("ix_stats_histograms_site_day", "site_id", "business_day"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     business_day: Mapped[date]
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
-    metric: Mapped[str] = mapped_column(String(1))
-    bucket: Mapped[int]
-    n: Mapped[int]
+
+
+class StatsMonth(Base):
+    """A site's month whose days are all rolled up and whose histograms are summed into
+    stats_month_histograms: a period covering the whole month reads those instead of its days'."""
+
+    __tablename__ = "stats_months"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)  # its first day
+    rolled_at: Mapped[datetime]
+
+
+class StatsMonthHistogram(_Buckets, Base):
+    """A month's StatsHistogram rows summed per service, metric and bucket."""
+
+    __tablename__ = "stats_month_histograms"
+    __table_args__ = (Index("ix_stats_month_histograms_site_month", "site_id", "month"),)
+
+    month: Mapped[date]  # its first day
 
 
 class RetentionGrant(Base):

@@ -29,7 +29,7 @@ from .booking.slots import next_free
 from .context import Actor, Context
 from .guards import check_site, require_manager
 from .rollup import PeriodRows
-from .stats import DEFAULT_DAYS, arrival_counts, check_period, figures
+from .stats import DEFAULT_DAYS, arrival_counts, check_period, empty, grouped
 
 PERIODS = ("today", "week", "month", "custom")
 
@@ -84,22 +84,18 @@ def dashboard(
         check_period(first, last)
         ids = list(zones)
         rows = PeriodRows(s, zones, first, last)
-        by_service = figures(s, rows)
-        totals = by_service.pop(None)
-        groups = {
-            "services": by_service,
-            **{
-                name: figures(s, rows, by, totals=False)
-                for name, by in (
-                    ("partners", "partner"),
-                    ("hours", "hour"),
-                    ("weekdays", "weekday"),
-                    ("agents", "agent"),
-                    ("priority", "priority"),
-                    ("days", "day"),
-                )
-            },
-        }
+        tables = (
+            ("services", "service"),
+            ("partners", "partner"),
+            ("hours", "hour"),
+            ("weekdays", "weekday"),
+            ("agents", "agent"),
+            ("priority", "priority"),
+            ("days", "day"),
+        )
+        found = grouped(s, rows, [by for _name, by in tables] + ["all", "weekday_hour"])
+        totals = found["all"].get(None, empty())
+        groups = {name: found[by] for name, by in tables}
         names = _names(s, ids, groups)
         result: dict[str, Any] = {
             "sites": [{"slug": site.slug, "name": site.name} for site in sites],
@@ -108,7 +104,7 @@ def dashboard(
             "to": last.isoformat(),
             "totals": totals,
             **{name: _rows(name, found, names) for name, found in groups.items()},
-            "arrivals": _arrivals(s, rows),
+            "arrivals": _arrivals(s, rows, found),
             "appointments": _appointments(s, sites, first, last, now),
             "cases": _cases(s, sites, first, last, now),
             "satisfaction": satisfaction.figures(s, ids, first, last),
@@ -161,9 +157,9 @@ def _rows(
     return rows
 
 
-def _arrivals(s: Session, rows: PeriodRows) -> dict[str, Any]:
+def _arrivals(s: Session, rows: PeriodRows, found: dict[str, dict[Any, Any]]) -> dict[str, Any]:
     """Arrivals per hour (mean per day that had any), and per weekday the peak and quiet hours."""
-    counts, days = arrival_counts(s, rows)
+    counts, days = arrival_counts(s, rows, found)
     per_hour: dict[int, int] = {}
     for (_wd, h), n in counts.items():
         per_hour[h] = per_hour.get(h, 0) + n

@@ -15,7 +15,7 @@ from .context import Context
 from .notifications.outbox import send_pending
 from .notifications.reminders import queue_reminders
 from .retention import purge_personal_data
-from .rollup import roll_up
+from .rollup import roll_months, roll_up
 
 log = logging.getLogger(__name__)
 JOBS_EVERY_S = 60
@@ -34,6 +34,7 @@ def run_jobs(ctx: Context) -> dict[str, int]:
     holds = purge_expired_holds(ctx)
     missed = close_missed(ctx)
     rolled = roll_up(ctx)  # before the purge: a day's agents are erased only once it is rolled up
+    months = roll_months(ctx)
     purged = purge_personal_data(ctx)
     if mail_error is not None:
         raise mail_error
@@ -43,6 +44,7 @@ def run_jobs(ctx: Context) -> dict[str, int]:
         "holds_purged": holds,
         "appointments_missed": missed,
         "days_rolled_up": rolled,
+        "months_rolled_up": months,
         **purged,
     }
 

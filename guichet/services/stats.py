@@ -12,9 +12,9 @@ Definitions (docs/architecture.md, "Statistics"):
 - `within_target_pct`: share of those waits within the service's target (`target_wait_min`);
 - `estimate_error_s`: |quoted wait − actual wait|, for waits quoted at issue;
 - medians and P90 are nearest-rank (the value at rank ⌈p·n⌉ of the sorted values), given as the upper
-  bound of the histogram bucket holding it (guichet.services.rollup: 10 s steps up to 10 minutes, 30 s
-  up to an hour, 5 minutes beyond), so both databases give the same number, a test can compute it by
-  hand, and a year reads the daily rollup instead of every ticket.
+  bound of the histogram bucket holding it (guichet.services.rollup: 1 minute steps up to an hour,
+  5 minutes up to three hours, 15 minutes beyond), so both databases give the same number, a test
+  can compute it by hand, and a year reads the daily rollup instead of every ticket.
 
 Every figure is summed from guichet.services.rollup's cells and histograms: stored for the days rolled
 up, computed live for the others, the same columns either way.
@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, case, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from ..core.errors import Invalid
@@ -89,77 +89,109 @@ def empty() -> dict[str, Any]:
     }
 
 
-GROUPS = ("service", "partner", "hour", "weekday", "agent", "priority", "day", "site")
-# Medians and P90 need a histogram per group: kept per service and day, so they are given per service,
-# partner, weekday and site; hours, agents, priority and single days get means, maxima and shares.
-WITH_PERCENTILES = ("service", "partner", "weekday", "site")
+GROUPS = ("service", "partner", "hour", "weekday", "agent", "priority", "day", "site", "weekday_hour")
+# Medians and P90 need a histogram per group: kept per service (and day, and whole month), so they are
+# given per service, partner and site; hours, weekdays, agents, priority and single days get means,
+# maxima and shares.
+WITH_PERCENTILES = ("service", "partner", "site")
+SUMMED = (
+    *COUNTS,
+    "waited",
+    "wait_sum",
+    "within_target",
+    "quoted",
+    "error_sum",
+    "close",
+    "timed",
+    "service_sum",
+)
 
 
 def figures(
     s: Session, rows: PeriodRows, by: str = "service", totals: bool = True
 ) -> dict[Any, dict[str, Any]]:
-    """The indicators per group (`by`, one of GROUPS), and for all under the key None when `totals`,
-    summed from the period's cells (rollup.PeriodRows) in the database."""
-    c = rows.cells
-    key = _key(by, c)
-    sums = select(
-        key.label("k"),
-        *(func.sum(getattr(c.c, name)) for name in COUNTS),
-        *(func.sum(getattr(c.c, name)) for name in ("waited", "wait_sum", "within_target", "quoted")),
-        *(func.sum(getattr(c.c, name)) for name in ("error_sum", "close", "timed", "service_sum")),
-        func.max(c.c.wait_max),
-    )
-    if by == "partner":
-        sums = sums.join(Service, Service.id == c.c.service_id)
-    out: dict[Any, dict[str, Any]] = {}
-    whole_: list[int] = [0] * (len(COUNTS) + 8)
-    top: int | None = None
-    for k, *values in s.execute(sums.group_by(key)):
-        *added, wait_max = (None if v is None else int(v) for v in values)
-        out[k] = _row(added, wait_max)
-        whole_ = [a + (b or 0) for a, b in zip(whole_, added, strict=True)]
-        top = wait_max if top is None else max(top, wait_max or top)
+    """The indicators per group (`by`, one of GROUPS), and for all under the key None when `totals`."""
+    found = grouped(s, rows, (by, "all") if totals else (by,))
+    out = found[by]
     if totals:
-        out[None] = _row(whole_, top)
-    if by in WITH_PERCENTILES:
-        for k, metric, median, p90 in _percentiles(s, rows, by, totals):
-            r = out.setdefault(k, empty())
-            if metric == WAIT:
-                r["wait_s"]["median"], r["wait_s"]["p90"] = as_int(median), as_int(p90)
-            else:
-                r["service_s"]["median"] = as_int(median)
+        out[None] = found["all"].get(None, empty())
     return out
 
 
-def arrival_counts(s: Session, rows: PeriodRows) -> tuple[dict[tuple[int, int], int], int]:
-    """Visitors arrived per (weekday, hour of the site's day), and the number of days with any."""
+def grouped(s: Session, rows: PeriodRows, groups: Sequence[str]) -> dict[str, dict[Any, dict[str, Any]]]:
+    """The indicators of the period per key of each group (GROUPS, or "all": one key, None), summed
+    from the period's cells (rollup.PeriodRows) in the database in one statement: the cells are first
+    summed over the days (a few thousand rows whatever the period's length), then per group. "day"
+    needs the days and has a statement of its own; "weekday_hour" keys are weekday·100 + hour."""
+    unknown = set(groups) - {*GROUPS, "all"}
+    if unknown:
+        raise ValueError(sorted(unknown))
+    out: dict[str, dict[Any, dict[str, Any]]] = {g: {} for g in groups}
     c = rows.cells
-    weekday = weekday_of(c.c.business_day)
-    counts = {
-        (int(wd), int(h)): int(n)
-        for wd, h, n in s.execute(
-            select(weekday, c.c.hour, func.sum(c.c.issued)).where(c.c.issued > 0).group_by(weekday, c.c.hour)
+    sums = [func.sum(getattr(c.c, name)).label(name) for name in SUMMED]
+    if "day" in groups:
+        stmt = select(c.c.business_day, *sums, func.max(c.c.wait_max)).group_by(c.c.business_day)
+        for k, *values in s.execute(stmt):
+            out["day"][k] = _summed(values)
+    across = [g for g in groups if g != "day"]
+    if across:
+        dims: dict[str, Any] = {
+            "site": c.c.site_id,
+            "service": c.c.service_id,
+            "partner": Service.partner_id,
+            "hour": c.c.hour,
+            "weekday": weekday_of(c.c.business_day),
+            "agent": c.c.agent_id,
+            "priority": case((c.c.priority, 1), else_=0),
+        }
+        agg = (
+            select(*(v.label(k) for k, v in dims.items()), *sums, func.max(c.c.wait_max).label("wait_max"))
+            .join(Service, Service.id == c.c.service_id)
+            .group_by(*dims.values())
+            .cte("agg")
+            .prefix_with("MATERIALIZED")
         )
-    }
-    days = s.scalar(select(func.count(func.distinct(c.c.business_day))).where(c.c.issued > 0)) or 0
-    return counts, int(days)
+        keys: dict[str, Any] = {
+            **{g: agg.c[g] for g in dims},
+            "all": cast(null(), Integer),
+            "weekday_hour": agg.c.weekday * 100 + agg.c.hour,
+        }
+        parts = [
+            select(
+                literal(g).label("g"),
+                keys[g].label("k"),
+                *(func.sum(agg.c[name]) for name in SUMMED),
+                func.max(agg.c.wait_max),
+            ).group_by(keys[g])
+            for g in across
+        ]
+        for g, k, *values in s.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
+            out[g][bool(k) if g == "priority" else k] = _summed(values)
+    for g in groups:
+        if g in WITH_PERCENTILES or g == "all":
+            for k, metric, median, p90 in _percentiles(s, rows, g):
+                r = out[g].setdefault(k, empty())
+                if metric == WAIT:
+                    r["wait_s"]["median"], r["wait_s"]["p90"] = as_int(median), as_int(p90)
+                else:
+                    r["service_s"]["median"] = as_int(median)
+    return out
 
 
-def _key(by: str, t: Any) -> Any:
-    """The group's expression over the cells or the histogram rows (`t`, a subquery)."""
-    if by not in GROUPS:
-        raise ValueError(by)
-    keys: dict[str, Callable[[], Any]] = {
-        "service": lambda: t.c.service_id,
-        "partner": lambda: Service.partner_id,
-        "hour": lambda: t.c.hour,
-        "weekday": lambda: weekday_of(t.c.business_day),
-        "agent": lambda: t.c.agent_id,
-        "priority": lambda: t.c.priority,
-        "day": lambda: t.c.business_day,
-        "site": lambda: t.c.site_id,
-    }
-    return keys[by]()
+def arrival_counts(
+    s: Session, rows: PeriodRows, found: dict[str, dict[Any, dict[str, Any]]] | None = None
+) -> tuple[dict[tuple[int, int], int], int]:
+    """Visitors arrived per (weekday, hour of the site's day), and the number of days with any
+    (from `found`, grouped()'s answer with "weekday_hour" and "day", or queried)."""
+    found = found or grouped(s, rows, ("weekday_hour", "day"))
+    counts = {divmod(int(k), 100): r["issued"] for k, r in found["weekday_hour"].items() if r["issued"]}
+    days = sum(1 for r in found["day"].values() if r["issued"])
+    return counts, days
+
+
+def _summed(values: Sequence[Any]) -> dict[str, Any]:
+    *added, wait_max = (None if v is None else int(v) for v in values)
+    return _row(added, wait_max)
 
 
 def _row(added: Sequence[int | None], wait_max: int | None) -> dict[str, Any]:
@@ -178,25 +210,23 @@ def _mean(total: int, n: int) -> float | None:
     return one_decimal(total / n) if n else None
 
 
-def _percentiles(s: Session, rows: PeriodRows, by: str, totals: bool) -> list[tuple[Any, str, Any, Any]]:
+def _percentiles(s: Session, rows: PeriodRows, by: str) -> list[tuple[Any, str, Any, Any]]:
     """(group, metric, median, P90): nearest rank (the value at rank ⌈p·n⌉) as the upper bound of the
-    bucket holding it, picked from the period's histogram summed in the database per site, service,
-    weekday and bucket (rollup.PeriodRows.binned: one query for every grouping of the period)."""
+    bucket holding it, picked from the period's histogram summed in the database per site, service and
+    bucket (rollup.PeriodRows.binned: one query for every grouping of the period)."""
     partner_of: dict[int, int | None] = {}
     if by == "partner":
         partner_of = {sid: pid for sid, pid in s.execute(select(Service.id, Service.partner_id))}
-    group: Callable[[int, int, int], Any] = {
-        "service": lambda site, service, weekday: service,
-        "partner": lambda site, service, weekday: partner_of.get(service),
-        "weekday": lambda site, service, weekday: weekday,
-        "site": lambda site, service, weekday: site,
+    group: Callable[[int, int], Any] = {
+        "service": lambda site, service: service,
+        "partner": lambda site, service: partner_of.get(service),
+        "site": lambda site, service: site,
+        "all": lambda site, service: None,
     }[by]
     counts: dict[tuple[Any, str], dict[int, int]] = {}
-    for site, service, weekday, metric, bucket_, n in rows.binned(s):
-        keys = [group(site, service, weekday), None] if totals else [group(site, service, weekday)]
-        for k in keys:
-            per = counts.setdefault((k, metric), {})
-            per[bucket_] = per.get(bucket_, 0) + n
+    for site, service, metric, bucket_, n in rows.binned(s):
+        per = counts.setdefault((group(site, service), metric), {})
+        per[bucket_] = per.get(bucket_, 0) + n
     found = []
     for (k, metric), per in counts.items():
         total, cum, median, p90 = sum(per.values()), 0, None, None

@@ -13,9 +13,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
-from guichet.models import Appointment, Case, CaseService, Partner, Service, StatsDay, Ticket
+from guichet.models import (
+    Appointment,
+    Case,
+    CaseService,
+    Partner,
+    Service,
+    StatsDay,
+    StatsHistogram,
+    Ticket,
+)
 from guichet.services import dashboard, results, rollup
 from guichet.services.aggregates import utc_offsets
 
@@ -62,7 +71,7 @@ def _indicators(row: dict[str, Any]) -> dict[str, Any]:
 
 
 # Groups whose medians and P90 the histograms (kept per service and day) can give.
-WITH_PERCENTILES = ("services", "partners", "weekdays")
+WITH_PERCENTILES = ("services", "partners")
 
 
 def _means_only(figures: dict[str, Any]) -> dict[str, Any]:
@@ -103,6 +112,35 @@ def test_every_breakdown_equals_the_figures_computed_in_python(ctx, world, data,
     assert {r["key"]: r["name"] for r in found["partners"]} == {partner: "Caisse d'allocations", None: None}
     agents = {r["key"]: r["name"] for r in found["agents"]}
     assert agents[world.user_ids["agent"]] == "agent-test" and None in agents
+
+
+def test_whole_months_read_their_monthly_histograms(ctx, world) -> None:
+    """From 28 September to 4 November: October is read from its month's histogram, the days around
+    it from theirs; the figures are still the ones computed in Python."""
+    first, days = date(2026, 9, 28), 38
+    rows = generate(ctx, world, first=first, days=days)
+    with ctx.db.session() as s:
+        targets = dict(s.execute(select(Service.id, Service.target_wait_min)).all())
+    assert rollup.roll_up(ctx, limit=days) == days
+    assert rollup.roll_months(ctx) == 3  # September (its last days), October, November (its first)
+    assert rollup.roll_months(ctx) == 0
+    # October's days lose their own histograms: only its month's rows can give its percentiles.
+    october = (date(2026, 10, 1), date(2026, 10, 31))
+    ctx.transact(
+        lambda s, _e: s.execute(
+            delete(StatsHistogram).where(
+                StatsHistogram.business_day >= october[0], StatsHistogram.business_day <= october[1]
+            )
+        )
+    )
+    for lo, hi in ((first, first + timedelta(days=days - 1)), october):
+        found = dashboard.dashboard(ctx, world.actors["manager"], "test", "custom", lo, hi)
+        members = [r for r in rows if lo <= r["business_day"] <= hi]
+        assert _indicators(found["totals"]) == expected(members, targets), (lo, hi)
+        by_service = {r["key"]: _indicators(r) for r in found["services"]}
+        assert by_service == {
+            k: expected(m, targets) for k, m in _by(members, lambda r: r["service_id"]).items()
+        }
 
 
 def test_the_arrival_curve_counts_first_issues_per_local_hour_and_open_day(ctx, world, data) -> None:

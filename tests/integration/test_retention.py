@@ -23,7 +23,7 @@ from guichet.models import (
     Ticket,
     TicketEvent,
 )
-from guichet.services import dashboard, jobs, rollup
+from guichet.services import dashboard, jobs, retention, rollup
 from guichet.services.retention import purge_personal_data
 from guichet.settings import Retention
 
@@ -87,7 +87,10 @@ def _count(ctx, stmt) -> int:  # type: ignore[no-untyped-def]
         return int(s.scalar(stmt) or 0)
 
 
-def test_the_purge_erases_notes_agents_and_old_events_and_every_figure_stays(ctx, world, clock) -> None:
+def test_the_purge_erases_notes_agents_and_old_events_and_every_figure_stays(
+    ctx, world, clock, monkeypatch
+) -> None:
+    monkeypatch.setattr(retention, "BATCH", 37)  # several transactions of each kind
     rows = _with_notes_and_events(ctx, world)
     served_by_someone = sum(1 for r in rows if r["agent_id"] is not None)
     before = _figures(ctx, world)

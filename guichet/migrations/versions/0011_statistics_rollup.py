@@ -4,8 +4,9 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-04 14:00:00.000000
 
-Closed business days are summed into stats_cells and stats_histograms (stats_days says which), so a
-year of figures reads tens of thousands of rows and survives the purge of tickets' personal data. The
+Closed business days are summed into stats_cells and stats_histograms (stats_days says which), whole
+months' histograms into stats_month_histograms (stats_months), so a year of figures reads tens of
+thousands of rows and survives the purge of tickets' personal data. The
 event log may now lose rows older than a retention grant (retention_grants), which only the retention
 job writes, inside its own transaction.
 """
@@ -38,13 +39,31 @@ _MORE = ("within_target", "quoted", "error_sum", "close", "timed", "service_sum"
 
 
 def _site_fk(table: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f(f"fk_{table}_site_id_sites"), ondelete="CASCADE")
+    return sa.ForeignKeyConstraint(
+        ["site_id"], ["sites.id"], name=op.f(f"fk_{table}_site_id_sites"), ondelete="CASCADE"
+    )
 
 
 def _service_fk(table: str) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(
         ["service_id"], ["services.id"], name=op.f(f"fk_{table}_service_id_services"), ondelete="CASCADE"
     )
+
+
+def _histogram(table: str, period: sa.Column) -> list[sa.schema.SchemaItem]:
+    """The columns and constraints of a histogram table, its period column given."""
+    return [
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        period,
+        sa.Column("service_id", sa.Integer(), nullable=False),
+        sa.Column("metric", sa.String(length=1), nullable=False),
+        sa.Column("bucket", sa.Integer(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        _site_fk(table),
+        _service_fk(table),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
+    ]
 
 
 def upgrade() -> None:
@@ -85,18 +104,22 @@ def upgrade() -> None:
     op.create_index("ix_stats_cells_site_day", "stats_cells", ["site_id", "business_day"])
     op.create_table(
         "stats_histograms",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("site_id", sa.Integer(), nullable=False),
-        sa.Column("business_day", sa.Date(), nullable=False),
-        sa.Column("service_id", sa.Integer(), nullable=False),
-        sa.Column("metric", sa.String(length=1), nullable=False),
-        sa.Column("bucket", sa.Integer(), nullable=False),
-        sa.Column("n", sa.Integer(), nullable=False),
-        _site_fk("stats_histograms"),
-        _service_fk("stats_histograms"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_stats_histograms")),
+        *_histogram("stats_histograms", sa.Column("business_day", sa.Date(), nullable=False)),
     )
     op.create_index("ix_stats_histograms_site_day", "stats_histograms", ["site_id", "business_day"])
+    op.create_table(
+        "stats_months",
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("rolled_at", UTCDateTime(timezone=True), nullable=False),
+        _site_fk("stats_months"),
+        sa.PrimaryKeyConstraint("site_id", "month", name=op.f("pk_stats_months")),
+    )
+    op.create_table(
+        "stats_month_histograms",
+        *_histogram("stats_month_histograms", sa.Column("month", sa.Date(), nullable=False)),
+    )
+    op.create_index("ix_stats_month_histograms_site_month", "stats_month_histograms", ["site_id", "month"])
     _triggers(APPEND_ONLY_SQLITE, APPEND_ONLY_POSTGRESQL)
 
 
@@ -115,6 +138,9 @@ def _triggers(sqlite: list[str], postgresql: list[str]) -> None:
 
 def downgrade() -> None:
     _triggers(STRICT_APPEND_ONLY_SQLITE, STRICT_APPEND_ONLY_POSTGRESQL)
+    op.drop_index("ix_stats_month_histograms_site_month", table_name="stats_month_histograms")
+    op.drop_table("stats_month_histograms")
+    op.drop_table("stats_months")
     op.drop_index("ix_stats_histograms_site_day", table_name="stats_histograms")
     op.drop_table("stats_histograms")
     op.drop_index("ix_stats_cells_site_day", table_name="stats_cells")
