@@ -13,6 +13,7 @@ from . import (  # noqa: F401
     expert_setup,
     management,
     queue,
+    requests,
     setup,
     site_setup,
     stats,

@@ -1,5 +1,5 @@
-"""Level-2 cases: open one, list and read them, a service's contribution, the grouped answer, and the
-expert's day."""
+"""Level-2 cases (opened by a ticket's escalation or a request: api/requests.py): list and read
+them, a service's contribution, the grouped answer, and the expert's day."""
 
 from __future__ import annotations
 
@@ -13,14 +13,7 @@ from guichet.web.auth import actor, ctx, requires
 from guichet.web.bodies import parse
 
 from .blueprint import bp
-from .schemas import Answer, CaseIn, Contribution
-
-
-@bp.post("/sites/<slug>/cases")
-@requires(*STAFF)
-def open_case(slug: str) -> Any:
-    body = parse(CaseIn)
-    return jsonify(cases.open_case(ctx(), actor(), slug, body.model_dump(exclude_none=True))), 201
+from .schemas import Answer, Contribution
 
 
 @bp.get("/cases")

@@ -73,7 +73,7 @@ TAGS = {
     "system": "The installation: health, this document, who is calling",
     "queue": "Services, issuing, tracking, call-next and ticket actions",
     "counters": "The counter workstation: counters, walk-ins, board, parked tickets",
-    "cases": "Level-2 cases and the expert's day",
+    "cases": "Requests from every channel, level-2 cases and the expert's day",
     "management": "Managers' settings: services of counters and agents, staff, printers, screens",
     "stats": "Quality indicators: waits, service times, estimates' accuracy (managers, admins)",
     "setup": "Setting a site up: services, counters, accounts, the audit log (managers, admins)",
@@ -722,12 +722,13 @@ OPERATIONS: tuple[Op, ...] = (
     # cases
     Op(
         "post",
-        "/sites/{slug}/cases",
+        "/sites/{slug}/requests",
         "cases",
-        "Open a level-2 case without a ticket (phone, e-mail)",
-        {201: r.Case},
-        (404,),
-        body=(q.CaseIn,),
+        "Record a request from any channel: solved at once (`resolved_outcome`) or escalated to a "
+        "level-2 case with the services' delay (then `id`, `reference` and `deadline_at` are the case's)",
+        {201: r.RequestRecorded},
+        (400, 404, 409),
+        body=(q.RequestIn,),
     ),
     Op(
         "get",

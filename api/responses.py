@@ -341,6 +341,7 @@ class Case(BaseModel):
     id: int
     reference: str = Field(examples=["N2-000042"])
     status: Literal["open", "answered"]
+    channel: Literal["phone", "email", "post", "social", "desk", "web"]
     opened_at: Iso
     due_at: Iso
     overdue: bool
@@ -355,6 +356,22 @@ class Case(BaseModel):
     answer: str | None
     answered_at: Iso | None
     answered_by: Person | None
+
+
+class RequestRecorded(BaseModel):
+    """A request recorded: solved at once, or escalated to a level-2 case (then `id`, `reference`
+    and `deadline_at` are the case's)."""
+
+    request_id: int
+    channel: Literal["phone", "email", "post", "social", "desk", "web"]
+    services: list[str]
+    outcome: str | None = Field(description="The outcome when solved at once")
+    recorded_at: Iso
+    status: Literal["resolved", "escalated"]
+    id: int | None = Field(description="The level-2 case's id")
+    reference: str | None = Field(examples=["N2-000042"])
+    deadline_at: Iso | None = Field(description="When the case must be answered")
+    case: Case | None
 
 
 class ActedTicket(Ticket):

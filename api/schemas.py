@@ -47,6 +47,23 @@ class CaseIn(Body):
     expert: int | None = Field(None, ge=1, description="Expert's user id, if already known")
 
 
+class RequestIn(Body):
+    channel: Literal["phone", "email", "post", "social", "desk", "web"] = Field(
+        description="How the request came"
+    )
+    services: list[str] = Field(min_length=1, max_length=10, description="Service codes concerned")
+    summary: str = Field(min_length=1, max_length=2000)
+    consent: bool = Field(False, description="The citizen agreed to their contact being kept")
+    contact: Contact | None = None
+    resolved_outcome: str | None = Field(
+        None,
+        min_length=1,
+        max_length=32,
+        description="Solved at once: an outcome of the site's list (not `escalated`). Absent: a level-2 case",
+    )
+    expert: int | None = Field(None, ge=1, description="Expert's user id for the case, if already known")
+
+
 class Finish(Body):
     outcome: str = Field(min_length=1, max_length=32)
     note: str | None = Field(None, max_length=2000)

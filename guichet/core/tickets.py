@@ -63,7 +63,8 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
 # States in which a counter holds the ticket.
 HELD_STATES = frozenset({State.CALLED, State.SERVING})
 
-DEFAULT_OUTCOMES = ("resolved", "redirected", "escalated", "incomplete")
+ESCALATED = "escalated"  # the outcome that opens a level-2 case
+DEFAULT_OUTCOMES = ("resolved", "redirected", ESCALATED, "incomplete")
 
 
 def next_state(state: State | str, action: Action | str) -> State:

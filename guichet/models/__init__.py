@@ -15,6 +15,7 @@ from .booking import (
 )
 from .cache import CacheEpoch
 from .cases import CASE_STATUSES, Case, CaseService
+from .requests import Request, RequestService
 from .satisfaction import SatisfactionAnswer
 from .sites import Category, Counter, CounterService, OpeningException, OpeningHours, Partner, Service, Site
 from .staff import AccessToken, Device, EnrollmentCode, PasswordReset, User, UserService
@@ -46,6 +47,8 @@ __all__ = [
     "AccessToken",
     "Base",
     "CacheEpoch",
+    "Request",
+    "RequestService",
     "SatisfactionAnswer",
     "CASE_STATUSES",
     "Case",

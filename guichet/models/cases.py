@@ -33,6 +33,8 @@ class Case(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="open")
+    # How the request came (guichet.core.channels): desk for a ticket's escalation.
+    channel: Mapped[str] = mapped_column(String(16), default="desk", server_default="desk")
     description: Mapped[str] = mapped_column(String(2000))
     consent: Mapped[bool] = mapped_column(default=False)
     contact_name: Mapped[str | None] = mapped_column(String(200))

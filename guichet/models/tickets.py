@@ -87,6 +87,8 @@ class Ticket(Base):
     priority: Mapped[bool] = mapped_column(default=False)
     priority_reason: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(16))
+    # The channel of the request it carries (guichet.core.channels): a ticket is a visit at the desk.
+    channel: Mapped[str] = mapped_column(String(16), default="desk", server_default="desk")
     quoted_wait_s: Mapped[int | None]
     tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
     # Arrival in the queue; a transfer keeps the original one so the citizen keeps their place.

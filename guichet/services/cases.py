@@ -7,12 +7,14 @@ who opened it, and the site's managers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from ..core.channels import DESK
 from ..core.errors import DomainError, Forbidden, Invalid, NotFound
 from ..core.numbering import business_day
 from ..core.roles import EXPERT, MANAGERS
@@ -20,7 +22,7 @@ from ..core.tickets import State
 from ..models import Appointment, Case, CaseService, Service, Site, Ticket, User, UserService
 from . import audit
 from .context import Actor, Context, Event
-from .guards import require_staff, site_of
+from .guards import require_staff
 from .journal import log_step
 from .ticket_views import iso, ticket_json
 
@@ -41,6 +43,7 @@ def case_json(c: Case, now: datetime, ticket_number: str | None = None) -> dict[
         "id": c.id,
         "reference": reference(c.id),
         "status": c.status,
+        "channel": c.channel,
         "opened_at": iso(c.opened_at),
         "due_at": iso(c.due_at),
         "overdue": end > c.due_at,
@@ -88,17 +91,24 @@ def _clean(value: Any, limit: int) -> str | None:
     return value or None
 
 
-def open_in_session(
-    s: Session,
-    ctx: Context,
-    actor: Actor,
-    site: Site,
-    data: dict[str, Any],
-    events: list[Event],
-    ticket: Ticket | None = None,
-) -> dict[str, Any]:
-    """Open a case inside the caller's transaction (a finish with outcome `escalated`, or on its own)."""
-    now = ctx.clock()
+@dataclass(frozen=True)
+class CheckedRequest:
+    """A request's services, description and contact, checked (for a case or a request solved at once)."""
+
+    codes: list[str]
+    services: dict[str, Service]
+    description: str
+    consent: bool
+    contact: tuple[str | None, str | None, str | None]  # name, e-mail, phone
+
+    @property
+    def service_ids(self) -> list[int]:
+        return [self.services[c].id for c in self.codes]
+
+
+def checked_request(s: Session, site: Site, data: dict[str, Any]) -> CheckedRequest:
+    """The services concerned (codes of the site, 1 to MAX_SERVICES), the description, and a contact
+    only with consent; the same rules for every channel."""
     codes = data.get("services") or []
     if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
         raise Invalid("case_services_required")
@@ -120,6 +130,35 @@ def open_in_session(
     missing = [c for c in codes if c not in services]
     if missing:
         raise NotFound("service_not_found", service=", ".join(missing))
+    person = (
+        (
+            _clean(contact.get("name"), 200),
+            _clean(contact.get("email"), 254),
+            _clean(contact.get("phone"), 32),
+        )
+        if contact
+        else (None, None, None)
+    )
+    if contact and not person[0]:
+        raise Invalid("contact_name_required")
+    return CheckedRequest(codes, services, description, consent, person)
+
+
+def open_in_session(
+    s: Session,
+    ctx: Context,
+    actor: Actor,
+    site: Site,
+    data: dict[str, Any],
+    events: list[Event],
+    ticket: Ticket | None = None,
+    channel: str = DESK,
+) -> dict[str, Any]:
+    """Open a case inside the caller's transaction (a finish with outcome `escalated`, or a request
+    from another channel: guichet.services.requests)."""
+    now = ctx.clock()
+    checked = checked_request(s, site, data)
+    codes, services = checked.codes, checked.services
     expert = None
     if data.get("expert") is not None:
         expert = s.get(User, int(data["expert"]))
@@ -136,17 +175,16 @@ def open_in_session(
         site_id=site.id,
         ticket_id=ticket.id if ticket else None,
         status="open",
-        description=description,
-        consent=consent,
-        contact_name=_clean(contact.get("name"), 200) if contact else None,
-        contact_email=_clean(contact.get("email"), 254) if contact else None,
-        contact_phone=_clean(contact.get("phone"), 32) if contact else None,
+        channel=channel,
+        description=checked.description,
+        consent=checked.consent,
+        contact_name=checked.contact[0],
+        contact_email=checked.contact[1],
+        contact_phone=checked.contact[2],
         opened_by_id=actor.user_id,
         opened_at=now,
         due_at=now + timedelta(hours=sla_hours),
     )
-    if contact and not case.contact_name:
-        raise Invalid("contact_name_required")
     expert_services = set()
     if expert is not None:
         expert_services = set(
@@ -164,17 +202,6 @@ def open_in_session(
         log_step(s, ticket, "escalate", ticket.state, actor, now, case=case.id, services=codes)
     events.append(_case_event(case))
     return case_json(case, now, ticket.number if ticket else None)
-
-
-def open_case(ctx: Context, actor: Actor, slug: str, data: dict[str, Any]) -> dict[str, Any]:
-    """An escalation without a ticket (a phone call, an e-mail)."""
-    require_staff(actor)
-
-    def work(s: Session, events: list[Event]) -> dict[str, Any]:
-        site = site_of(s, actor, slug)
-        return open_in_session(s, ctx, actor, site, data, events)
-
-    return ctx.transact(work)
 
 
 def _served_service_ids(s: Session, user_id: int) -> set[int]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..core.errors import DomainError, Forbidden, Invalid, NotFound
 from ..core.roles import ADMIN, MANAGERS
-from ..core.tickets import HELD_STATES, Action, State, check_no_show, check_outcome, next_state
+from ..core.tickets import ESCALATED, HELD_STATES, Action, State, check_no_show, check_outcome, next_state
 from ..models import Counter, Service, Site, Ticket, User
 from . import appointment_outcomes, audit, cases, read_cache
 from .context import Actor, Context, Event
@@ -25,7 +25,6 @@ from .ticket_views import ticket_json
 
 # Steps that change who is waiting (the queues the screens show move).
 WAITING_CHANGES = frozenset({Action.REQUEUE, Action.PARK, Action.UNPARK, Action.CANCEL, Action.TRANSFER})
-ESCALATED = "escalated"
 # Steps that go in the audit log besides the ticket's own events (agents answer for them).
 SENSITIVE = frozenset({Action.NO_SHOW, Action.TRANSFER, Action.CANCEL})
 

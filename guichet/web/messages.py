@@ -20,6 +20,12 @@ def messages() -> dict[str, str]:
         "recall_required": _("Rappelez le ticket au moins %(min_recalls)s fois avant de le déclarer absent."),
         "outcome_required": _("Indiquez l'issue de la visite."),
         "unknown_outcome": _("Issue « %(outcome)s » inconnue pour ce site."),
+        "unknown_channel": _(
+            "Canal « %(channel)s » inconnu : téléphone, courriel, courrier, réseau social, accueil ou web."
+        ),
+        "escalated_is_not_an_outcome": _(
+            "Une demande transmise au niveau 2 n'a pas d'issue immédiate : ouvrez un dossier sans issue."
+        ),
         "quota_reached": _("Le quota du jour pour ce service est atteint (%(quota)s tickets)."),
         "service_closed": _("Ce service est fermé."),
         "service_by_appointment": _(

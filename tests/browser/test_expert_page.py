@@ -81,14 +81,20 @@ class Api:
         return done["case"]
 
     def open_case(self, services: list[str], description: str) -> dict:
-        """A case opened without a ticket (a phone call)."""
+        """A case opened without a ticket (a phone call escalated)."""
         return self.call(
             "POST",
-            "/sites/demo/cases",
+            "/sites/demo/requests",
             "agent2",
-            {"services": services, "description": description, "consent": False, "contact": None},
+            {
+                "channel": "phone",
+                "services": services,
+                "summary": description,
+                "consent": False,
+                "contact": None,
+            },
             expect_status=201,
-        )
+        )["case"]
 
     def case(self, case_id: int, who: str = "manager") -> dict:
         return self.call("GET", f"/cases/{case_id}", who)

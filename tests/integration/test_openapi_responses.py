@@ -231,10 +231,29 @@ def test_real_answers_match_the_documented_schemas(
     api("get", "/sites/nowhere/live", "admin", 404)
     api("get", f"/sites/{slug}/stats?from=2026-12-05&to=2026-12-01", "manager", 400)
 
-    # Level-2 cases: open one, read, contribute, the grouped answer refused then given.
-    case = api(
-        "post", f"/sites/{slug}/cases", "agent", 201, json={"services": ["CAF"], "description": "Appel"}
+    # Requests: one solved at once, one escalated; then the case: read, contribute, the grouped
+    # answer refused then given.
+    api(
+        "post",
+        f"/sites/{slug}/requests",
+        "agent",
+        201,
+        json={"channel": "post", "services": ["CAF"], "summary": "Courrier", "resolved_outcome": "resolved"},
     )
+    api(
+        "post",
+        f"/sites/{slug}/requests",
+        "agent",
+        400,
+        json={"channel": "phone", "services": ["CAF"], "summary": "x", "resolved_outcome": "escalated"},
+    )
+    case = api(
+        "post",
+        f"/sites/{slug}/requests",
+        "agent",
+        201,
+        json={"channel": "phone", "services": ["CAF"], "summary": "Appel"},
+    )["case"]
     api("get", "/cases", "expert")
     api("get", "/cases?status=all", "manager")
     api("get", "/cases?status=lost", "manager", 400)

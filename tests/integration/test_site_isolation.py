@@ -12,7 +12,7 @@ from ..factories import build_world
 IGNORED = {"HEAD", "OPTIONS"}
 # Valid bodies, so that a refusal comes from the site check and not from validation.
 BODIES = {
-    "/api/v1/sites/<slug>/cases": {"services": ["CAF"], "description": "Appel"},
+    "/api/v1/sites/<slug>/requests": {"channel": "phone", "services": ["CAF"], "summary": "Appel"},
     "/api/v1/sites/<slug>/tickets": {"service": "CAF"},
     "/api/v1/sites/<slug>/services": {"code": "NEW", "prefix": "N", "label": "Nouveau"},
     "/api/v1/sites/<slug>/counters": {"number": 9, "name": "Guichet 9"},

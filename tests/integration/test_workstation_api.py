@@ -424,24 +424,27 @@ def test_a_case_without_ticket_and_case_events_carry_no_personal_data(client, wo
     r = post(
         client,
         world,
-        f"/sites/{world.slug}/cases",
+        f"/sites/{world.slug}/requests",
+        channel="phone",
         services=["CAF"],
-        description="Appel téléphonique",
+        summary="Appel téléphonique",
         consent=True,
         contact={"name": "B. Durand", "phone": "06 12 34 56 78"},
     )
-    assert r.status_code == 201 and r.json["ticket"] is None
+    assert r.status_code == 201 and r.json["case"]["ticket"] is None
     events = [e for e in published if e.name == "case_changed"]
     assert events and all(set(e.payload) == {"case", "status"} for e in events)
     bad_mail = post(
         client,
         world,
-        f"/sites/{world.slug}/cases",
+        f"/sites/{world.slug}/requests",
+        channel="phone",
         services=["CAF"],
-        description="x",
+        summary="x",
         consent=True,
         contact={"name": "B", "email": "pas-un-mail"},
     )
     assert bad_mail.status_code == 422
-    no_service = post(client, world, f"/sites/{world.slug}/cases", services=[], description="x")
+    path = f"/sites/{world.slug}/requests"
+    no_service = post(client, world, path, channel="phone", services=[], summary="x")
     assert no_service.status_code == 422

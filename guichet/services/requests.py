@@ -1,0 +1,87 @@
+"""Requests from every channel: a level-1 agent records a request that came by phone, e-mail, post,
+a social network, the web or the desk without a ticket. It is solved at once (an outcome from the
+site's list, as a finished ticket carries) or escalated: a level-2 case with the same SLA clock,
+contributions and grouped answer as a desk escalation (guichet.services.cases), keeping the channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..core.channels import check_channel
+from ..core.errors import Invalid
+from ..core.numbering import business_day
+from ..core.tickets import ESCALATED, check_outcome
+from ..models import Request, RequestService, Site
+from . import cases
+from .context import Actor, Context, Event
+from .guards import require_staff, site_of
+from .site_rules import queue_rules
+from .ticket_views import iso
+
+
+def request_json(r: Request, codes: list[str]) -> dict[str, Any]:
+    return {
+        "request_id": r.id,
+        "channel": r.channel,
+        "services": codes,
+        "outcome": r.outcome,
+        "recorded_at": iso(r.recorded_at),
+    }
+
+
+def record_request(ctx: Context, actor: Actor, slug: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Record a request; solved at once with `resolved_outcome`, else escalated to a level-2 case.
+    The answer holds the request and, when escalated, the case's `id`, `reference` and `deadline_at`."""
+    require_staff(actor)
+
+    def work(s: Session, events: list[Event]) -> dict[str, Any]:
+        site = site_of(s, actor, slug)
+        return record_in_session(s, ctx, actor, site, data, events)
+
+    return ctx.transact(work)
+
+
+def record_in_session(
+    s: Session, ctx: Context, actor: Actor, site: Site, data: dict[str, Any], events: list[Event]
+) -> dict[str, Any]:
+    now = ctx.clock()
+    channel = check_channel(data.get("channel"))
+    outcome = data.get("resolved_outcome")
+    if outcome is not None:
+        if outcome == ESCALATED:
+            raise Invalid("escalated_is_not_an_outcome")
+        outcome = check_outcome(outcome, queue_rules(ctx, site).outcomes)
+    # The same checks as a case's (services, summary, contact only with consent), for every channel.
+    case_data = {**data, "description": data.get("summary")}
+    checked = cases.checked_request(s, site, case_data)
+    case = None if outcome else cases.open_in_session(s, ctx, actor, site, case_data, events, channel=channel)
+    name, email, phone = checked.contact
+    request = Request(
+        site_id=site.id,
+        channel=channel,
+        summary=checked.description,
+        consent=checked.consent,
+        contact_name=name,
+        contact_email=email,
+        contact_phone=phone,
+        outcome=outcome,
+        case_id=case["id"] if case else None,
+        recorded_by_id=actor.user_id,
+        recorded_at=now,
+        business_day=business_day(now, site.timezone),
+        services=[RequestService(service_id=i) for i in checked.service_ids],
+    )
+    s.add(request)
+    s.flush()
+    # An escalation's event is the case's (case_changed, for the workstations); one solved at once
+    # changes nothing anyone watches.
+    return {
+        **request_json(request, checked.codes),
+        "status": "escalated" if case else "resolved",
+        "id": case["id"] if case else None,
+        "reference": case["reference"] if case else None,
+        "deadline_at": case["due_at"] if case else None,
+        "case": case,
+    }
