@@ -24,6 +24,7 @@ from guichet.services import (
     hours,
     partners,
     people,
+    requests,
     site_setup,
 )
 from guichet.services.booking import absence_setup, motif_setup, place_setup, range_setup
@@ -728,7 +729,7 @@ OPERATIONS: tuple[Op, ...] = (
         "level-2 case with the services' delay (then `id`, `reference` and `deadline_at` are the case's)",
         {201: r.RequestRecorded},
         (400, 404, 409),
-        body=(q.RequestIn,),
+        body=(requests.RequestIn,),
     ),
     Op(
         "get",

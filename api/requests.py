@@ -13,11 +13,10 @@ from guichet.web.auth import actor, ctx, requires
 from guichet.web.bodies import parse
 
 from .blueprint import bp
-from .schemas import RequestIn
 
 
 @bp.post("/sites/<slug>/requests")
 @requires(*STAFF)
 def record_request(slug: str) -> Any:
-    body = parse(RequestIn)
+    body = parse(requests.RequestIn)
     return jsonify(requests.record_request(ctx(), actor(), slug, body.model_dump(exclude_none=True))), 201

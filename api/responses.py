@@ -266,10 +266,14 @@ class Expert(Person):
     services: list[str]
 
 
+class WorkstationSite(SiteRef):
+    timezone: str = Field(examples=["Europe/Paris"])
+
+
 class Workstation(BaseModel):
     """What the workstation's dialogs offer."""
 
-    site: SiteRef
+    site: WorkstationSite
     outcomes: list[Outcome]
     min_recalls_before_no_show: int
     services: list[WorkstationService]

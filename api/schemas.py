@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from guichet.services.counter_setup import CounterServiceIn
+from guichet.services.requests import Contact
 from guichet.web.bodies import Body
 
 
@@ -33,35 +34,12 @@ class Transfer(Body):
         return self
 
 
-class Contact(Body):
-    name: str = Field(min_length=1, max_length=200)
-    email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    phone: str | None = Field(None, max_length=32, pattern=r"^[0-9 +().-]{6,32}$")
-
-
 class CaseIn(Body):
     services: list[str] = Field(min_length=1, max_length=10, description="Service codes concerned")
     description: str = Field(min_length=1, max_length=2000)
     consent: bool = Field(False, description="The citizen agreed to their contact being kept")
     contact: Contact | None = None
     expert: int | None = Field(None, ge=1, description="Expert's user id, if already known")
-
-
-class RequestIn(Body):
-    channel: Literal["phone", "email", "post", "social", "desk", "web"] = Field(
-        description="How the request came"
-    )
-    services: list[str] = Field(min_length=1, max_length=10, description="Service codes concerned")
-    summary: str = Field(min_length=1, max_length=2000)
-    consent: bool = Field(False, description="The citizen agreed to their contact being kept")
-    contact: Contact | None = None
-    resolved_outcome: str | None = Field(
-        None,
-        min_length=1,
-        max_length=32,
-        description="Solved at once: an outcome of the site's list (not `escalated`). Absent: a level-2 case",
-    )
-    expert: int | None = Field(None, ge=1, description="Expert's user id for the case, if already known")
 
 
 class Finish(Body):

@@ -53,7 +53,7 @@ def workstation(ctx: Context, actor: Actor, slug: str) -> dict[str, Any]:
         users = site_users(s, site)
         services = services_of_users(s, [u.id for u in users])
         return {
-            "site": {"slug": site.slug, "name": site.name},
+            "site": {"slug": site.slug, "name": site.name, "timezone": site.timezone},
             "outcomes": outcome_list(ctx, site),
             "min_recalls_before_no_show": rules.min_recalls_before_no_show,
             "services": [

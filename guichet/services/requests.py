@@ -5,8 +5,9 @@ contributions and grouped answer as a desk escalation (guichet.services.cases), 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from ..core.channels import check_channel
@@ -17,8 +18,34 @@ from ..models import Request, RequestService, Site
 from . import cases
 from .context import Actor, Context, Event
 from .guards import require_staff, site_of
+from .inputs import Input
 from .site_rules import queue_rules
 from .ticket_views import iso
+
+Channel = Literal["phone", "email", "post", "social", "desk", "web"]  # guichet.core.channels.CHANNELS
+
+
+class Contact(Input):
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(None, max_length=32, pattern=r"^[0-9 +().-]{6,32}$")
+
+
+class RequestIn(Input):
+    """A request to record (the REST API's body, the counter's form)."""
+
+    channel: Channel = Field(description="How the request came")
+    services: list[str] = Field(min_length=1, max_length=10, description="Service codes concerned")
+    summary: str = Field(min_length=1, max_length=2000)
+    consent: bool = Field(False, description="The citizen agreed to their contact being kept")
+    contact: Contact | None = None
+    resolved_outcome: str | None = Field(
+        None,
+        min_length=1,
+        max_length=32,
+        description="Solved at once: an outcome of the site's list (not `escalated`). Absent: a level-2 case",
+    )
+    expert: int | None = Field(None, ge=1, description="Expert's user id for the case, if already known")
 
 
 def request_json(r: Request, codes: list[str]) -> dict[str, Any]:

@@ -33,6 +33,18 @@ def outcome_labels() -> dict[str, str]:
     }
 
 
+def channel_labels() -> dict[str, str]:
+    """The channels of guichet.core.channels, as an agent reads them."""
+    return {
+        "phone": _("Téléphone"),
+        "email": _("Courriel"),
+        "post": _("Courrier"),
+        "social": _("Réseau social"),
+        "web": _("Formulaire en ligne"),
+        "desk": _("À l'accueil, sans ticket"),
+    }
+
+
 def with_outcome_labels(config: dict[str, Any]) -> dict[str, Any]:
     labels = outcome_labels()
     config["outcomes"] = [

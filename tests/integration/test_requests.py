@@ -6,6 +6,7 @@ whatever the channel; bad input is refused with nothing written."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from guichet.models import Case, Request, RequestService
 
 from .test_api_actions import act, call_next, issue
+from .test_staff_pages import _csrf, sign_in
 
 DAYTIME = datetime(2027, 3, 22, 8, 0, tzinfo=UTC)  # Monday 09:00 in Paris
 CHANNELS = ("phone", "email", "post", "social", "desk", "web")
@@ -148,3 +150,117 @@ def test_the_old_case_endpoint_is_gone(client, world) -> None:
         headers=world.auth("agent"),
     )
     assert r.status_code in (404, 405)
+
+
+# --- the counter's request form (/counter/requests/new) --------------------------------------------
+
+
+def _form(client) -> str:  # type: ignore[no-untyped-def]
+    page = client.get("/counter/requests/new")
+    assert page.status_code == 200
+    return _csrf(page.get_data(as_text=True))
+
+
+def test_the_request_form_records_a_phone_request_solved_at_once(client, world, ctx, clock) -> None:
+    first = client.get("/counter/requests/new", headers={"Accept": "text/html"})
+    assert first.status_code == 302 and "/login" in first.headers["Location"]  # sign in first
+    sign_in(client, "agent-test")
+    csrf = _form(client)
+    sent = client.post(
+        "/counter/requests/new",
+        data={
+            "csrf": csrf,
+            "channel": "phone",
+            "services": ["CAF"],
+            "summary": "Question sur l'APL",
+            "resolution": "now",
+            "resolved_outcome": "resolved",
+        },
+    )
+    assert sent.status_code == 303
+    page = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "Demande enregistrée (Téléphone) : résolue." in page
+    with ctx.db.session() as s:
+        [r] = s.scalars(select(Request)).all()
+        assert (r.channel, r.outcome, r.case_id, r.summary) == (
+            "phone",
+            "resolved",
+            None,
+            "Question sur l'APL",
+        )
+
+
+def test_the_request_form_passes_a_letter_to_level_2_and_says_the_deadline_in_site_time(
+    client, world, ctx, clock
+) -> None:
+    sign_in(client, "agent-test")
+    sent = client.post(
+        "/counter/requests/new",
+        data={
+            "csrf": _form(client),
+            "channel": "post",
+            "services": ["CAF", "CPAM"],
+            "summary": "Courrier reçu",
+            "contact_name": "B. Durand",
+            "contact_email": "b.durand@example.org",
+            "consent": "on",
+            "resolution": "level2",
+        },
+    )
+    assert sent.status_code == 303, sent.get_data(as_text=True)
+    page = client.get(sent.headers["Location"]).get_data(as_text=True)
+    with ctx.db.session() as s:
+        [(case_id, channel, email, due)] = s.execute(
+            select(Case.id, Case.channel, Case.contact_email, Case.due_at)
+        )
+    assert channel == "post" and email == "b.durand@example.org"
+    # 08:00 UTC on a March Monday is 09:00 in Paris; the strictest delay of CAF and CPAM.
+    local = due.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y %H:%M")
+    assert f"N2-{case_id:06d}" in page and local in page and local.endswith("09:00")
+
+
+def test_the_request_form_refuses_bad_input_in_french_and_keeps_what_was_typed(
+    client, world, ctx, clock
+) -> None:
+    sign_in(client, "agent-test")
+    csrf = _form(client)
+    refused = client.post(
+        "/counter/requests/new",
+        data={
+            "csrf": csrf,
+            "channel": "phone",
+            "summary": "Appel de Mme Martin",
+            "contact_email": "pas-un-mail",
+            "resolution": "now",
+        },
+    )
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert "rien n'a été enregistré" in html
+    assert "Choisissez l&#39;issue de la demande." in html and "Appel de Mme Martin" in html
+    assert 'id="contact_email-error"' in html and 'id="contact_name-error"' in html
+    no_service = client.post(
+        "/counter/requests/new",
+        data={
+            "csrf": csrf,
+            "channel": "phone",
+            "summary": "Appel",
+            "resolution": "now",
+            "resolved_outcome": "resolved",
+        },
+    )
+    assert no_service.status_code == 422 and "Cochez au moins un service concerné." in no_service.get_data(
+        as_text=True
+    )
+    forged = client.post(
+        "/counter/requests/new",
+        data={
+            "csrf": "forged",
+            "channel": "phone",
+            "services": ["CAF"],
+            "summary": "x",
+            "resolution": "level2",
+        },
+    )
+    assert forged.status_code == 403
+    assert _count(ctx, Request) == 0 and _count(ctx, Case) == 0
