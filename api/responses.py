@@ -157,6 +157,13 @@ class MeCounter(CounterRef):
     status: CounterStatusName
 
 
+class MeCases(BaseModel):
+    """The open level-2 cases the account sees that are late, and due within GUICHET_CASE_WARNING_H."""
+
+    overdue: int
+    due_soon: int
+
+
 class Me(BaseModel):
     """The signed-in account."""
 
@@ -166,6 +173,7 @@ class Me(BaseModel):
     role: str
     site: str | None
     counter: MeCounter | None
+    cases: MeCases
 
 
 class Health(BaseModel):

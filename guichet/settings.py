@@ -107,6 +107,8 @@ class Settings:
     # Citizens may cancel or move online until this many hours before; reminders go this long before.
     booking_change_limit_h: int = 24
     reminder_h: int = 48
+    # A level-2 case's experts and the site's managers are warned this many hours before its deadline.
+    case_warning_h: int = 24
     # Overrides of the public endpoints' rate limits, e.g. "booking=10/60,slots=60/60"
     # (requests per window in seconds, per client address); see guichet/ratelimit.py.
     rate_limits: str = ""
@@ -177,6 +179,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "GUICHET_BOOKING_CHANGE_LIMIT_H", get("GUICHET_BOOKING_CHANGE_LIMIT_H", "24")
         ),
         reminder_h=_int("GUICHET_REMINDER_H", get("GUICHET_REMINDER_H", "48"), 1),
+        case_warning_h=_int("GUICHET_CASE_WARNING_H", get("GUICHET_CASE_WARNING_H", "24"), 1),
         rate_limits=get("GUICHET_RATE_LIMITS", ""),
         proxy_hops=_int("GUICHET_PROXY_HOPS", get("GUICHET_PROXY_HOPS", "0")),
         retention=_retention(get),

@@ -156,7 +156,8 @@ class WaitlistRequest(Base):
 class Notification(Base):
     """An e-mail to send (outbox): written in the booking's transaction, sent after commit by a worker.
 
-    Only the address and the kind are kept; the body is rebuilt from the appointment when sending.
+    Only the address and the kind are kept; the body is rebuilt from the appointment (or the case)
+    when sending.
     """
 
     __tablename__ = "notifications"
@@ -166,6 +167,8 @@ class Notification(Base):
     appointment_id: Mapped[int | None] = mapped_column(
         ForeignKey("appointments.id", ondelete="CASCADE"), index=True
     )
+    # A level-2 case's deadline warning (case_near, case_overdue) names its case instead.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32))  # confirmation, reminder, change, cancellation, offer
     recipient: Mapped[str] = mapped_column(String(254))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)

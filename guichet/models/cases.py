@@ -47,6 +47,9 @@ class Case(Base):
     answer: Mapped[str | None] = mapped_column(String(8000))
     answered_at: Mapped[datetime | None]
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The SLA clock's warnings, each sent once (guichet.services.case_alerts).
+    warned_near_at: Mapped[datetime | None]
+    warned_overdue_at: Mapped[datetime | None]
 
     services: Mapped[list[CaseService]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="CaseService.service_id"

@@ -1,6 +1,6 @@
 """Background jobs, every minute in `guichet serve` (or `guichet jobs run` from cron): reminders, the
-e-mail outbox, expired holds, missed appointments, the statistics' daily rollup, retention of personal
-data."""
+level-2 deadline warnings, the e-mail outbox, expired holds, missed appointments, the statistics'
+daily rollup, retention of personal data."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from mailer import MailError
 
 from .appointment_outcomes import close_missed
 from .booking import purge_expired_holds
+from .case_alerts import warn_deadlines
 from .context import Context
 from .notifications.outbox import send_pending
 from .notifications.reminders import queue_reminders
@@ -26,6 +27,7 @@ def run_jobs(ctx: Context) -> dict[str, int]:
     that is down stops the outbox only: holds and retention still run (a contact must not outlive its
     retention because mail is down), then the mail error is raised for the loop or cron to report."""
     reminders = queue_reminders(ctx)
+    warned = warn_deadlines(ctx)  # before the outbox: the warnings leave in this run
     mail_error: MailError | None = None
     try:
         sent = send_pending(ctx)
@@ -40,6 +42,7 @@ def run_jobs(ctx: Context) -> dict[str, int]:
         raise mail_error
     return {
         "reminders_queued": reminders,
+        **warned,
         **sent,
         "holds_purged": holds,
         "appointments_missed": missed,

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from guichet.models import Case, Request, RequestService
 
+from ..conftest import make_settings
 from .test_api_actions import act, call_next, issue
 from .test_staff_pages import _csrf, sign_in
 
@@ -22,6 +23,12 @@ CHANNELS = ("phone", "email", "post", "social", "desk", "web")
 
 def record(client, world, who: str = "agent", **body):  # type: ignore[no-untyped-def]
     return client.post(f"/api/v1/sites/{world.slug}/requests", json=body, headers=world.auth(who))
+
+
+@pytest.fixture
+def settings(database_url: str):  # type: ignore[no-untyped-def]
+    """On SQLite and on PostgreSQL."""
+    return make_settings(database_url)
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ Create Date: 2026-12-04 21:00:00.000000
 
 A level-1 agent records a request that came by phone, e-mail, post, a social network, the web form
 or the desk without a ticket: solved at once (an outcome) or escalated to a level-2 case. Cases and
-tickets say their channel (desk for those already there).
+tickets say their channel (desk for those already there). The SLA clock's warnings: when each was
+sent on the case, and the notification (outbox) naming the case.
 """
 
 from __future__ import annotations
@@ -25,6 +26,14 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("cases") as batch_op:
         batch_op.add_column(sa.Column("channel", sa.String(length=16), server_default="desk", nullable=False))
+        batch_op.add_column(sa.Column("warned_near_at", UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("warned_overdue_at", UTCDateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("notifications") as batch_op:
+        batch_op.add_column(sa.Column("case_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_notifications_case_id_cases"), "cases", ["case_id"], ["id"], ondelete="CASCADE"
+        )
+        batch_op.create_index(batch_op.f("ix_notifications_case_id"), ["case_id"], unique=False)
     with op.batch_alter_table("tickets") as batch_op:
         batch_op.add_column(sa.Column("channel", sa.String(length=16), server_default="desk", nullable=False))
     op.create_table(
@@ -79,5 +88,11 @@ def downgrade() -> None:
     op.drop_table("requests")
     with op.batch_alter_table("tickets") as batch_op:
         batch_op.drop_column("channel")
+    with op.batch_alter_table("notifications") as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notifications_case_id"))
+        batch_op.drop_constraint(batch_op.f("fk_notifications_case_id_cases"), type_="foreignkey")
+        batch_op.drop_column("case_id")
     with op.batch_alter_table("cases") as batch_op:
+        batch_op.drop_column("warned_overdue_at")
+        batch_op.drop_column("warned_near_at")
         batch_op.drop_column("channel")

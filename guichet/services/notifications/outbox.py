@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from mailer import MailError, open_transport
 
-from ...models import Appointment, Motif, Notification, Place, Site
+from ...models import Appointment, Case, Motif, Notification, Place, Site
+from ..cases import reference
 from ..context import Context, Event
+from .case_messages import build_case_message
 from .messages import build_message
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,14 @@ def _compose(ctx: Context, nid: int) -> tuple[EmailMessage | None, int, str] | N
     None when the notification or its appointment is gone."""
     with ctx.db.session() as s:
         n = s.get(Notification, nid)
+        if n is not None and n.case_id is not None:
+            case = s.get(Case, n.case_id)
+            if case is None:
+                return None
+            case_site = s.get(Site, case.site_id)
+            assert case_site is not None
+            ref = reference(case.id)
+            return build_case_message(ctx, n, case, case_site, ref), n.attempts, f"{nid:08d}-{ref}"
         a = s.get(Appointment, n.appointment_id) if n and n.appointment_id else None
         if n is None or a is None:
             return None

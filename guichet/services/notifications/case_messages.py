@@ -1,0 +1,58 @@
+"""The e-mails of the level-2 SLA clock: to the experts of a case and the site's managers when it
+nears its deadline and when it passes it. Staff addresses only; the citizen's data stays out."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from zoneinfo import ZoneInfo
+
+from ...models import Case, Notification, Site
+from ..context import Context
+from .messages import french_when
+
+CASE_NEAR, CASE_OVERDUE = "case_near", "case_overdue"
+CASE_KINDS = (CASE_NEAR, CASE_OVERDUE)
+SUBJECTS = {
+    CASE_NEAR: "Dossier {reference} : réponse attendue avant le {when}",
+    CASE_OVERDUE: "Dossier {reference} : délai de réponse dépassé depuis le {when}",
+}
+
+
+def build_case_message(
+    ctx: Context, n: Notification, case: Case, site: Site, reference: str
+) -> EmailMessage | None:
+    """The warning, or None when the case was answered meanwhile (nothing left to warn about)."""
+    if case.status != "open":
+        return None
+    when = french_when(case.due_at.astimezone(ZoneInfo(site.timezone)))
+    services = ", ".join(cs.service.label_fr for cs in case.services)
+    missing = ", ".join(cs.service.label_fr for cs in case.services if cs.contribution is None) or "aucune"
+    msg = EmailMessage()
+    msg["Subject"] = SUBJECTS[n.kind].format(reference=reference, when=when)
+    msg["From"] = ctx.settings.mail_from
+    msg["To"] = n.recipient
+    msg["Date"] = format_datetime(ctx.clock())
+    msg["Message-ID"] = make_msgid(domain="guichet")
+    msg["Auto-Submitted"] = "auto-generated"
+    lead = (
+        f"Le dossier de niveau 2 {reference} ({site.name}) attend une réponse avant le {when}."
+        if n.kind == CASE_NEAR
+        else f"Le dossier de niveau 2 {reference} ({site.name}) devait recevoir une réponse avant le {when}."
+    )
+    msg.set_content(
+        "\n".join(
+            [
+                "Bonjour,",
+                "",
+                lead,
+                f"Services concernés : {services}.",
+                f"Contributions manquantes : {missing}.",
+                "",
+                f"Le dossier : {ctx.settings.public_url}/expert",
+                "",
+                "Message automatique de Guichet.",
+            ]
+        )
+    )
+    return msg
