@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from guichet.web.labels import weekday_names
+from guichet.web.labels import channel_labels, weekday_names
 
 TEXT, COUNT, SECONDS, PCT = "text", "count", "seconds", "pct"
 
@@ -215,6 +215,23 @@ def tables(data: dict[str, Any]) -> list[Table]:
                 [_("Répondus"), cs["answered"]],
                 [_("Répondus dans le délai"), cs["answered_in_time"]],
                 [_("En retard (sans réponse, délai dépassé)"), cs["overdue"]],
+            ],
+        )
+    )
+    names = channel_labels()
+    out.append(
+        Table(
+            "channels",
+            _("Demandes reçues par d'autres canaux (téléphone, courriel, courrier…)"),
+            [
+                Column(_("Canal"), TEXT),
+                Column(_("Demandes"), COUNT),
+                Column(_("Résolues tout de suite"), COUNT),
+                Column(_("Transmises au niveau 2"), COUNT),
+            ],
+            [
+                [names.get(r["channel"], r["channel"]), r["requests"], r["resolved"], r["escalated"]]
+                for r in data["channels"]
             ],
         )
     )

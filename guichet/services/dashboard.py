@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from ..core.channels import CHANNELS
 from ..core.errors import NotFound
 from ..core.numbering import business_day
 from ..core.peaks import peak_hours, quiet_hours
-from ..models import Appointment, Case, Motif, Partner, Service, Site, User
+from ..models import Appointment, Case, Motif, Partner, Request, Service, Site, User
 from . import satisfaction
 from .aggregates import (
     distribution,
@@ -107,6 +108,7 @@ def dashboard(
             "arrivals": _arrivals(s, rows, found),
             "appointments": _appointments(s, sites, first, last, now),
             "cases": _cases(s, sites, first, last, now),
+            "channels": _channels(s, sites, first, last),
             "satisfaction": satisfaction.figures(s, ids, first, last),
         }
     return result
@@ -218,6 +220,27 @@ def _appointments(s: Session, sites: list[Site], first: date, last: date, now: d
         },
         "first_free": first_free,
     }
+
+
+def _channels(s: Session, sites: list[Site], first: date, last: date) -> list[dict[str, Any]]:
+    """Requests from every channel recorded in the period (guichet.services.requests): per channel,
+    how many, solved at once, passed to level 2. Desk visits with a ticket are the tickets above."""
+    rows = s.execute(
+        select(Request.channel, func.count(), func.count(Request.outcome), func.count(Request.case_id))
+        .where(
+            Request.site_id.in_([site.id for site in sites]),
+            Request.business_day >= first,
+            Request.business_day <= last,
+        )
+        .group_by(Request.channel)
+    ).all()
+    found = {ch: (int(n), int(solved), int(escalated)) for ch, n, solved, escalated in rows}
+    return [
+        {"channel": ch, "requests": n, "resolved": solved, "escalated": escalated}
+        for ch in CHANNELS
+        if ch in found
+        for n, solved, escalated in [found[ch]]
+    ]
 
 
 def _cases(s: Session, sites: list[Site], first: date, last: date, now: datetime) -> dict[str, Any]:

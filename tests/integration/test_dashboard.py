@@ -262,6 +262,37 @@ def test_appointments_and_cases_of_the_period(ctx, world) -> None:
     }
 
 
+def test_requests_by_channel_of_the_period(ctx, world) -> None:
+    """Requests recorded in the period (the site's local days), per channel: solved at once or
+    passed to level 2; one the day after the period is left out."""
+    from guichet.services.requests import record_request
+
+    agent = world.actors["agent"]
+    inside = datetime(FIRST.year, FIRST.month, FIRST.day, 10, tzinfo=UTC)
+    sent = [
+        (inside, "phone", "resolved"),
+        (inside, "phone", None),
+        (inside, "email", None),
+        (inside + timedelta(days=2), "post", "redirected"),
+        (
+            datetime(LAST.year, LAST.month, LAST.day, 23, 30, tzinfo=UTC),
+            "phone",
+            "resolved",
+        ),  # 00:30 next day
+    ]
+    for at, channel, outcome in sent:
+        ctx.clock = lambda at=at: at
+        body = {"channel": channel, "services": ["CAF"], "summary": "Demande"}
+        record_request(ctx, agent, "test", {**body, **({"resolved_outcome": outcome} if outcome else {})})
+    found = dashboard.dashboard(ctx, world.actors["manager"], "test", "custom", FIRST, LAST)
+    assert found["channels"] == [
+        {"channel": "phone", "requests": 2, "resolved": 1, "escalated": 1},
+        {"channel": "email", "requests": 1, "resolved": 0, "escalated": 1},
+        {"channel": "post", "requests": 1, "resolved": 1, "escalated": 0},
+    ]
+    assert found["cases"]["opened"] == 2  # the escalated ones are the period's level-2 cases
+
+
 @pytest.mark.parametrize(
     ("kind", "first", "last"),
     [
