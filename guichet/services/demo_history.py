@@ -16,7 +16,18 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..core.numbering import business_day
-from ..models import Appointment, Case, CaseService, SatisfactionAnswer, Service, Site, Ticket, User
+from ..models import (
+    Appointment,
+    Case,
+    CaseService,
+    Request,
+    RequestService,
+    SatisfactionAnswer,
+    Service,
+    Site,
+    Ticket,
+    User,
+)
 from .context import Context, Event
 
 # Local opening of the demo site (services.demo's hours): weekday -> [(start, end)] in hours.
@@ -60,6 +71,36 @@ def load_history(ctx: Context, slug: str, days: int, seed: int = 2026) -> int:
         return added
 
     return ctx.transact(work)
+
+
+def _request(
+    s: Session,
+    site_id: int,
+    day: date,
+    channel: str,
+    summary: str,
+    at: datetime,
+    agent: int,
+    service_id: int,
+    outcome: str | None = None,
+    case_id: int | None = None,
+) -> None:
+    rid = s.execute(
+        insert(Request)
+        .values(
+            site_id=site_id,
+            channel=channel,
+            summary=summary,
+            consent=False,
+            outcome=outcome,
+            case_id=case_id,
+            recorded_by_id=agent,
+            recorded_at=at,
+            business_day=day,
+        )
+        .returning(Request.id)
+    ).scalar_one()
+    s.execute(insert(RequestService).values(request_id=rid, service_id=service_id))
 
 
 def _at(tz: ZoneInfo, day: date, hours: float) -> datetime:
@@ -196,11 +237,14 @@ def _appointments_and_cases(
         due = opened + timedelta(hours=sv.sla_hours)
         delay = timedelta(hours=rnd.uniform(4, sv.sla_hours * 1.3))
         answered = opened + delay if opened + delay < now else None
+        # Most level-2 cases come from the desk; some from the phone, e-mail or post (a request).
+        channel = rnd.choice(["desk", "desk", "phone", "email", "post"])
         case_id = s.execute(
             insert(Case)
             .values(
                 site_id=site_id,
                 status="answered" if answered else "open",
+                channel=channel,
                 description="Demande de démonstration (niveau 2)",
                 consent=False,
                 opened_by_id=agent,
@@ -213,3 +257,24 @@ def _appointments_and_cases(
             .returning(Case.id)
         ).scalar_one()
         s.execute(insert(CaseService).values(case_id=case_id, service_id=sv.id))
+        if channel != "desk":
+            _request(
+                s,
+                site_id,
+                day,
+                channel,
+                "Demande de démonstration (niveau 2)",
+                opened,
+                agent,
+                sv.id,
+                case_id=case_id,
+            )
+    # Requests from other channels solved at once (information given by phone, an e-mail answered).
+    for _ in range(rnd.randint(0, 3)):
+        sv = rnd.choice(experts)
+        at = _at(tz, day, rnd.uniform(9, 17))
+        channel = rnd.choice(["phone", "phone", "email", "post", "social"])
+        outcome = rnd.choice(["resolved", "resolved", "redirected"])
+        _request(
+            s, site_id, day, channel, "Renseignement de démonstration", at, agent, sv.id, outcome=outcome
+        )
