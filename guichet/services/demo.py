@@ -471,6 +471,9 @@ def load_demo(ctx: Context) -> DemoReport:
                 role,
                 display_name=name,
                 site_slug=None if role == "admin" else "demo",
+                # Reserved domain: the demo's staff mail (level-2 deadline warnings) goes to the
+                # .eml files of the default file transport, never to a real mailbox.
+                email=f"{username}@demo.guichet.invalid",
             )
 
     def expert_services(s: Session, _e: list[Event]) -> None:
