@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy.engine import Connection
 
 from guichet.db import make_engine
 from guichet.models import Base
@@ -26,18 +27,36 @@ def run_offline() -> None:
         context.run_migrations()
 
 
-def run_online() -> None:
-    connection = config.attributes.get("connection")
-    if connection is not None:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
-        return
-    engine = make_engine(_url(), single_use=True)
-    with engine.connect() as conn:
+def _migrate(conn: Connection) -> None:
+    """Run the migrations on `conn`. On SQLite, with foreign keys off and checked before they are on
+    again (SQLite's procedure for a schema change that recreates a table: with them on, the batch
+    mode's DROP of the old table would delete or refuse the rows that reference it)."""
+    raw = conn.connection.dbapi_connection if conn.dialect.name == "sqlite" else None
+    if raw is not None and not conn.in_transaction():
+        raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, or it does nothing
+    else:
+        raw = None
+    try:
         context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
+            if raw is not None:
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration left rows whose foreign key is broken: {broken[:5]}")
+    finally:
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=ON")
+
+
+def run_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _migrate(connection)
+        return
+    engine = make_engine(_url(), single_use=True)
+    with engine.connect() as conn:
+        _migrate(conn)
     engine.dispose()
 
 

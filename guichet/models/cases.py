@@ -40,7 +40,7 @@ class Case(Base):
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(32))
-    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: from the web form
     opened_at: Mapped[datetime]
     # The committed answer delay (72 h by default; the strictest of the services concerned).
     due_at: Mapped[datetime] = mapped_column(index=True)
@@ -54,7 +54,7 @@ class Case(Base):
     services: Mapped[list[CaseService]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="CaseService.service_id"
     )
-    opened_by: Mapped[User] = relationship(foreign_keys=[opened_by_id], lazy="joined")
+    opened_by: Mapped[User | None] = relationship(foreign_keys=[opened_by_id], lazy="joined")
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id], lazy="joined")
 
 
