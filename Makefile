@@ -43,7 +43,7 @@ test: $(STAMP) $(JS_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check guichet api tests bench kiosk display counters admin scheduler tracking reporting printer mailer
+	$(BIN)/ruff check guichet api tests bench kiosk display counters admin scheduler tracking reporting webform printer mailer
 	$(BIN)/mypy
 
 bench: $(STAMP)

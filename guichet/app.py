@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     import reporting
     import scheduler
     import tracking
+    import webform
     from printer import Spooler
 
     from .web.account_pages import bp as account_bp
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         scheduler.bp,
         tracking.bp,
         reporting.bp,
+        webform.bp,
     ):
         app.register_blueprint(blueprint)
     socketio.on_namespace(tracking.TrackNamespace(TRACK_NAMESPACE))

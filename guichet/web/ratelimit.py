@@ -22,6 +22,7 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "booking": (10, 60),
     "hold": (20, 60),
     "public_appointment": (30, 60),
+    "web_request": (5, 600),  # the online request form: five requests in ten minutes per address
 }
 
 

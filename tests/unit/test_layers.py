@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # Doors: each one a feature package, never importing another.
-FEATURES = ("api", "kiosk", "display", "counters", "admin", "scheduler", "tracking")
+FEATURES = ("api", "kiosk", "display", "counters", "admin", "scheduler", "tracking", "webform")
 # Infrastructure adapters, like python-escpos: they know nothing of Guichet.
 ADAPTERS = ("printer", "mailer")
 PRODUCT = ("guichet", *FEATURES, *ADAPTERS)

@@ -36,6 +36,7 @@ EXTRACT_INPUTS = [
     "scheduler",
     "tracking",
     "reporting",
+    "webform",
 ]
 # A %-format conversion: %(name)s, %(n)d, %(x).1f... (named ones are all this project uses).
 PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")

@@ -8,12 +8,15 @@ from email.utils import format_datetime, make_msgid
 from zoneinfo import ZoneInfo
 
 from ...models import Case, Notification, Site
+from ..case_links import follow_url
 from ..context import Context
 from .messages import french_when
 
 CASE_NEAR, CASE_OVERDUE = "case_near", "case_overdue"
-CASE_KINDS = (CASE_NEAR, CASE_OVERDUE)
+REQUEST_ACK = "request_ack"  # to the citizen who sent the web form
+CASE_KINDS = (CASE_NEAR, CASE_OVERDUE, REQUEST_ACK)
 SUBJECTS = {
+    REQUEST_ACK: "Votre demande {reference} a bien été reçue",
     CASE_NEAR: "Dossier {reference} : réponse attendue avant le {when}",
     CASE_OVERDUE: "Dossier {reference} : délai de réponse dépassé depuis le {when}",
 }
@@ -22,19 +25,16 @@ SUBJECTS = {
 def build_case_message(
     ctx: Context, n: Notification, case: Case, site: Site, reference: str
 ) -> EmailMessage | None:
-    """The warning, or None when the case was answered meanwhile (nothing left to warn about)."""
+    """The warning, or None when the case was answered meanwhile (nothing left to warn about); the
+    citizen's acknowledgement."""
+    when = french_when(case.due_at.astimezone(ZoneInfo(site.timezone)))
+    if n.kind == REQUEST_ACK:
+        return _acknowledgement(ctx, n, case, site, reference, when)
     if case.status != "open":
         return None
-    when = french_when(case.due_at.astimezone(ZoneInfo(site.timezone)))
     services = ", ".join(cs.service.label_fr for cs in case.services)
     missing = ", ".join(cs.service.label_fr for cs in case.services if cs.contribution is None) or "aucune"
-    msg = EmailMessage()
-    msg["Subject"] = SUBJECTS[n.kind].format(reference=reference, when=when)
-    msg["From"] = ctx.settings.mail_from
-    msg["To"] = n.recipient
-    msg["Date"] = format_datetime(ctx.clock())
-    msg["Message-ID"] = make_msgid(domain="guichet")
-    msg["Auto-Submitted"] = "auto-generated"
+    msg = _message(ctx, n, SUBJECTS[n.kind].format(reference=reference, when=when))
     lead = (
         f"Le dossier de niveau 2 {reference} ({site.name}) attend une réponse avant le {when}."
         if n.kind == CASE_NEAR
@@ -52,6 +52,42 @@ def build_case_message(
                 f"Le dossier : {ctx.settings.public_url}/expert",
                 "",
                 "Message automatique de Guichet.",
+            ]
+        )
+    )
+    return msg
+
+
+def _message(ctx: Context, n: Notification, subject: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = ctx.settings.mail_from
+    msg["To"] = n.recipient
+    msg["Date"] = format_datetime(ctx.clock())
+    msg["Message-ID"] = make_msgid(domain="guichet")
+    msg["Auto-Submitted"] = "auto-generated"
+    return msg
+
+
+def _acknowledgement(
+    ctx: Context, n: Notification, case: Case, site: Site, reference: str, when: str
+) -> EmailMessage:
+    msg = _message(ctx, n, SUBJECTS[REQUEST_ACK].format(reference=reference))
+    services = ", ".join(cs.service.label_fr for cs in case.services)
+    msg.set_content(
+        "\n".join(
+            [
+                "Bonjour,",
+                "",
+                f"{site.name} a bien reçu votre demande, enregistrée sous le numéro {reference}.",
+                f"Services concernés : {services}.",
+                f"Vous recevrez une réponse au plus tard le {when}.",
+                "",
+                "Suivre votre demande et lire la réponse :",
+                follow_url(ctx, case.id),
+                "",
+                "Ce lien est personnel : ne le transmettez pas.",
+                "Message automatique, merci de ne pas y répondre.",
             ]
         )
     )
