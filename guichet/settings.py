@@ -109,6 +109,10 @@ class Settings:
     reminder_h: int = 48
     # A level-2 case's experts and the site's managers are warned this many hours before its deadline.
     case_warning_h: int = 24
+    # Services Publics+ answer delays, in days, by channel: e-mail (and the web form) within a week,
+    # post within two weeks. The dashboard gives the share of requests answered within them.
+    answer_email_days: int = 7
+    answer_post_days: int = 14
     # Overrides of the public endpoints' rate limits, e.g. "booking=10/60,slots=60/60"
     # (requests per window in seconds, per client address); see guichet/ratelimit.py.
     rate_limits: str = ""
@@ -180,6 +184,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         reminder_h=_int("GUICHET_REMINDER_H", get("GUICHET_REMINDER_H", "48"), 1),
         case_warning_h=_int("GUICHET_CASE_WARNING_H", get("GUICHET_CASE_WARNING_H", "24"), 1),
+        answer_email_days=_int("GUICHET_ANSWER_EMAIL_DAYS", get("GUICHET_ANSWER_EMAIL_DAYS", "7"), 1),
+        answer_post_days=_int("GUICHET_ANSWER_POST_DAYS", get("GUICHET_ANSWER_POST_DAYS", "14"), 1),
         rate_limits=get("GUICHET_RATE_LIMITS", ""),
         proxy_hops=_int("GUICHET_PROXY_HOPS", get("GUICHET_PROXY_HOPS", "0")),
         retention=_retention(get),

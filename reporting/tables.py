@@ -228,9 +228,12 @@ def tables(data: dict[str, Any]) -> list[Table]:
                 Column(_("Demandes"), COUNT),
                 Column(_("Résolues tout de suite"), COUNT),
                 Column(_("Transmises au niveau 2"), COUNT),
+                Column(_("Délai de réponse Services Publics+ (jours)"), COUNT),
+                Column(_("Répondues dans ce délai (%)"), PCT),
             ],
             [
                 [names.get(r["channel"], r["channel"]), r["requests"], r["resolved"], r["escalated"]]
+                + [r["delay_days"], r["answered_in_delay_pct"]]
                 for r in data["channels"]
             ],
         )

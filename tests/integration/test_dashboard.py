@@ -284,12 +284,49 @@ def test_requests_by_channel_of_the_period(ctx, world) -> None:
         ctx.clock = lambda at=at: at
         body = {"channel": channel, "services": ["CAF"], "summary": "Demande"}
         record_request(ctx, agent, "test", {**body, **({"resolved_outcome": outcome} if outcome else {})})
+    # The e-mail's case is answered 8 days after it came: past the week Services Publics+ allows.
+    ctx.transact(
+        lambda s, _e: s.execute(
+            update(Case)
+            .where(Case.channel == "email")
+            .values(status="answered", answered_at=inside + timedelta(days=8))
+        )
+    )
     found = dashboard.dashboard(ctx, world.actors["manager"], "test", "custom", FIRST, LAST)
     assert found["channels"] == [
-        {"channel": "phone", "requests": 2, "resolved": 1, "escalated": 1},
-        {"channel": "email", "requests": 1, "resolved": 0, "escalated": 1},
-        {"channel": "post", "requests": 1, "resolved": 1, "escalated": 0},
+        {
+            "channel": "phone",
+            "requests": 2,
+            "resolved": 1,
+            "escalated": 1,
+            "delay_days": None,
+            "answered_in_delay_pct": None,
+        },
+        {
+            "channel": "email",
+            "requests": 1,
+            "resolved": 0,
+            "escalated": 1,
+            "delay_days": 7,
+            "answered_in_delay_pct": 0.0,
+        },
+        {
+            "channel": "post",
+            "requests": 1,
+            "resolved": 1,
+            "escalated": 0,
+            "delay_days": 14,
+            "answered_in_delay_pct": 100.0,
+        },
     ]
+    # Answered in 6 days instead: within the week.
+    ctx.transact(
+        lambda s, _e: s.execute(
+            update(Case).where(Case.channel == "email").values(answered_at=inside + timedelta(days=6))
+        )
+    )
+    again = dashboard.dashboard(ctx, world.actors["manager"], "test", "custom", FIRST, LAST)
+    assert again["channels"][1]["answered_in_delay_pct"] == 100.0
     assert found["cases"]["opened"] == 2  # the escalated ones are the period's level-2 cases
 
 
