@@ -8,7 +8,7 @@ from typing import Any
 from flask import jsonify, request
 
 from guichet.core.roles import STAFF
-from guichet.services import cases
+from guichet.services import case_alerts, cases
 from guichet.web.auth import actor, ctx, requires
 from guichet.web.bodies import parse
 
@@ -21,6 +21,13 @@ from .schemas import Answer, Contribution
 def list_cases() -> Any:
     status = request.args.get("status", "open")[:16]
     return jsonify({"cases": cases.list_cases(ctx(), actor(), status)})
+
+
+@bp.get("/cases/due")
+@requires(*STAFF)
+def cases_due() -> Any:
+    # Its own endpoint, read once per staff page: the workstation reads /me on every refresh.
+    return jsonify(case_alerts.due_soon(ctx(), actor()))
 
 
 @bp.get("/cases/<int:case_id>")

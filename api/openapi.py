@@ -740,6 +740,13 @@ OPERATIONS: tuple[Op, ...] = (
         (400,),
         query=q.CasesQuery,
     ),
+    Op(
+        "get",
+        "/cases/due",
+        "cases",
+        "How many open cases the caller sees are late, and due within GUICHET_CASE_WARNING_H hours",
+        {200: r.CasesDue},
+    ),
     Op("get", "/cases/{case_id}", "cases", "One level-2 case", {200: r.Case}, (404,)),
     Op(
         "post",

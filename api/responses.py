@@ -157,7 +157,7 @@ class MeCounter(CounterRef):
     status: CounterStatusName
 
 
-class MeCases(BaseModel):
+class CasesDue(BaseModel):
     """The open level-2 cases the account sees that are late, and due within GUICHET_CASE_WARNING_H."""
 
     overdue: int
@@ -173,7 +173,6 @@ class Me(BaseModel):
     role: str
     site: str | None
     counter: MeCounter | None
-    cases: MeCases
 
 
 class Health(BaseModel):

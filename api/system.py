@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify
 
 from guichet.core.roles import STAFF
-from guichet.services import accounts, case_alerts
+from guichet.services import accounts
 from guichet.services import health as health_service
 from guichet.web.auth import actor, ctx, public, requires
 
@@ -30,4 +30,4 @@ def openapi() -> Any:
 @bp.get("/me")
 @requires(*STAFF)
 def me() -> Any:
-    return jsonify({**accounts.me(ctx(), actor()), "cases": case_alerts.due_soon(ctx(), actor())})
+    return jsonify(accounts.me(ctx(), actor()))

@@ -21,7 +21,6 @@ class StatsDay(Base):
 
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
     business_day: Mapped[date] = mapped_column(primary_key=True)
-    tickets: Mapped[int]
     rolled_at: Mapped[datetime]
 
 

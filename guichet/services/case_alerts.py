@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..core.roles import EXPERT, MANAGER
-from ..models import Case, Notification, User, UserService
-from .cases import list_cases
+from ..models import Case, Notification, User
+from .cases import list_cases, may_see
 from .context import Actor, Context, Event
 from .notifications.case_messages import CASE_NEAR, CASE_OVERDUE
 
@@ -60,8 +60,8 @@ def _warn(s: Session, case_id: int, kind: str, now: datetime) -> int:
 
 
 def _recipients(s: Session, case: Case) -> set[str]:
-    """The experts who see the case (named on a service, or serving one nobody is named on) and the
-    site's managers, those with an address."""
+    """The experts and the site's managers who see the case (cases.may_see, the rule of every
+    listing), those with an address."""
     staff = s.scalars(
         select(User).where(
             User.active.is_(True),
@@ -70,24 +70,11 @@ def _recipients(s: Session, case: Case) -> set[str]:
             (User.site_id == case.site_id) | (User.site_id.is_(None) & (User.role == EXPERT)),
         )
     ).all()
-    served: dict[int, set[int]] = {}
-    for user_id, service_id in s.execute(
-        select(UserService.user_id, UserService.service_id).where(
-            UserService.user_id.in_([u.id for u in staff])
-        )
-    ):
-        served.setdefault(user_id, set()).add(service_id)
-    out: set[str] = set()
-    for u in staff:
-        if u.role == MANAGER:
-            out.add(str(u.email))
-            continue
-        for cs in case.services:
-            named = cs.expert_id == u.id
-            open_to_them = cs.expert_id is None and (not served.get(u.id) or cs.service_id in served[u.id])
-            if named or open_to_them:
-                out.add(str(u.email))
-    return out
+    return {
+        str(u.email)
+        for u in staff
+        if may_see(s, Actor(kind="user", id=u.id, role=u.role, site_id=u.site_id), case)
+    }
 
 
 def due_soon(ctx: Context, actor: Actor) -> dict[str, Any]:

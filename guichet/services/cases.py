@@ -153,11 +153,12 @@ def open_in_session(
     events: list[Event],
     ticket: Ticket | None = None,
     channel: str = DESK,
+    checked: CheckedRequest | None = None,
 ) -> dict[str, Any]:
     """Open a case inside the caller's transaction (a finish with outcome `escalated`, or a request
-    from another channel: guichet.services.requests)."""
+    from another channel: guichet.services.requests, which has already `checked` the data)."""
     now = ctx.clock()
-    checked = checked_request(s, site, data)
+    checked = checked or checked_request(s, site, data)
     codes, services = checked.codes, checked.services
     expert = None
     if data.get("expert") is not None:
@@ -208,8 +209,9 @@ def _served_service_ids(s: Session, user_id: int) -> set[int]:
     return set(s.scalars(select(UserService.service_id).where(UserService.user_id == user_id)))
 
 
-def _may_see(s: Session, actor: Actor, c: Case, served: set[int] | None = None) -> bool:
-    """`served`: the actor's services, when the caller already read them (a listing reads them once)."""
+def may_see(s: Session, actor: Actor, c: Case, served: set[int] | None = None) -> bool:
+    """Whether the actor sees the case (its experts, the agent who opened it, the site's managers);
+    `served`: the actor's services, when the caller already read them (a listing reads them once)."""
     if actor.site_id is not None and actor.site_id != c.site_id:
         return False
     if actor.role in MANAGERS:
@@ -247,7 +249,7 @@ def list_cases(ctx: Context, actor: Actor, status: str = "open") -> list[dict[st
         if status != "all":
             stmt = stmt.where(Case.status == status)
         if actor.role not in MANAGERS:
-            # Narrow in SQL first; _may_see applies the exact rule.
+            # Narrow in SQL first; may_see applies the exact rule.
             mine = select(CaseService.case_id).where(
                 or_(CaseService.expert_id == actor.user_id, CaseService.expert_id.is_(None))
             )
@@ -256,7 +258,7 @@ def list_cases(ctx: Context, actor: Actor, status: str = "open") -> list[dict[st
         rows = [
             c
             for c in s.scalars(stmt.order_by(Case.due_at, Case.id).limit(500)).all()
-            if _may_see(s, actor, c, served)
+            if may_see(s, actor, c, served)
         ]
         numbers = _ticket_numbers(s, rows)
         out = [case_json(c, now, numbers.get(c.ticket_id or 0)) for c in rows]
@@ -275,7 +277,7 @@ def _case_for(s: Session, actor: Actor, case_id: int, lock: bool = False) -> Cas
     c = s.scalar(stmt)
     if c is None or (actor.site_id is not None and actor.site_id != c.site_id):
         raise NotFound("case_not_found", case=case_id)
-    if not _may_see(s, actor, c):
+    if not may_see(s, actor, c):
         raise Forbidden("case_of_other_expert")
     return c
 

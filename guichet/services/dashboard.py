@@ -105,7 +105,7 @@ def dashboard(
             "to": last.isoformat(),
             "totals": totals,
             **{name: _rows(name, found, names) for name, found in groups.items()},
-            "arrivals": _arrivals(s, rows, found),
+            "arrivals": _arrivals(found),
             "appointments": _appointments(s, sites, first, last, now),
             "cases": _cases(s, sites, first, last, now),
             "channels": _channels(ctx, s, sites, first, last),
@@ -159,9 +159,9 @@ def _rows(
     return rows
 
 
-def _arrivals(s: Session, rows: PeriodRows, found: dict[str, dict[Any, Any]]) -> dict[str, Any]:
+def _arrivals(found: dict[str, dict[Any, Any]]) -> dict[str, Any]:
     """Arrivals per hour (mean per day that had any), and per weekday the peak and quiet hours."""
-    counts, days = arrival_counts(s, rows, found)
+    counts, days = arrival_counts(found)
     per_hour: dict[int, int] = {}
     for (_wd, h), n in counts.items():
         per_hour[h] = per_hour.get(h, 0) + n

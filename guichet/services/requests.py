@@ -83,13 +83,19 @@ def record_in_session(
     # The same checks as a case's (services, summary, contact only with consent), for every channel.
     case_data = {**data, "description": data.get("summary")}
     checked = cases.checked_request(s, site, case_data)
-    case = None if outcome else cases.open_in_session(s, ctx, actor, site, case_data, events, channel=channel)
-    name, email, phone = checked.contact
+    case = (
+        None
+        if outcome
+        else cases.open_in_session(s, ctx, actor, site, case_data, events, channel=channel, checked=checked)
+    )
+    # An escalated request's contact is its case's (kept and purged there); one solved at once keeps
+    # its own, for the retention job to erase (guichet.services.retention).
+    name, email, phone = checked.contact if case is None else (None, None, None)
     request = Request(
         site_id=site.id,
         channel=channel,
         summary=checked.description,
-        consent=checked.consent,
+        consent=checked.consent and case is None,
         contact_name=name,
         contact_email=email,
         contact_phone=phone,

@@ -19,7 +19,7 @@ from .guards import site_by_slug
 from .rollup import PeriodRows
 from .service_hours import calendar_of
 from .sites import weekly_hours
-from .stats import arrival_counts, figures
+from .stats import arrival_counts, empty, grouped
 
 DAYS = 30
 _lock = threading.Lock()
@@ -37,9 +37,12 @@ def public_results(ctx: Context, slug: str) -> dict[str, Any]:
         if kept is not None:
             return kept
         last, first = today - timedelta(days=1), today - timedelta(days=DAYS)
-        rows = PeriodRows(s, {site.id: site.timezone}, first, last)
-        totals = figures(s, rows, "site")[None]
-        counts, _days = arrival_counts(s, rows)
+        # One pass over the period's cells for the totals and the arrival curve.
+        found = grouped(
+            s, PeriodRows(s, {site.id: site.timezone}, first, last), ("all", "weekday_hour", "day")
+        )
+        totals = found["all"].get(None, empty())
+        counts, _days = arrival_counts(found)
         rated = satisfaction.figures(s, [site.id], first, last)["totals"]
         local = ctx.clock().astimezone(ZoneInfo(site.timezone))
         result = {

@@ -1,6 +1,6 @@
 """Retention of personal data (RGPD: kept no longer than needed; durations in settings.Retention,
 GUICHET_RETENTION_*_DAYS): ticket notes, who served a ticket, the ticket event log, the contacts and
-texts of answered level-2 cases, appointments' contacts, e-mail receipts.
+texts of answered level-2 cases, requests from other channels, appointments' contacts, e-mail receipts.
 
 The records themselves stay, without anyone's identity, and every figure stays the same: a ticket's
 agent is erased only once its day is rolled up (guichet.services.rollup), and the per-agent cells of
@@ -23,6 +23,7 @@ from ..models import (
     Case,
     CaseService,
     Notification,
+    Request,
     RetentionGrant,
     StatsCell,
     StatsDay,
@@ -151,6 +152,15 @@ def _contributions(keep: Retention, now: datetime) -> Any:
     return and_(CaseService.contribution.is_not(None), answered)
 
 
+def _request_contacts(keep: Retention, now: datetime) -> Any:
+    before = _before(now, keep.case_contacts_days)
+    return and_(Request.recorded_at < before, Request.contact_name.is_not(None))
+
+
+def _request_texts(keep: Retention, now: datetime) -> Any:
+    return and_(Request.recorded_at < _before(now, keep.case_texts_days), Request.summary != "")
+
+
 def _appointment_contacts(keep: Retention, now: datetime) -> Any:
     return and_(
         Appointment.starts_at < _before(now, keep.appointment_contacts_days),
@@ -184,6 +194,9 @@ PURGES: tuple[Purge, ...] = (
     Purge("cases_anonymised", Case, "id", _case_contacts, NO_CONTACT),
     Purge("case_texts_erased", Case, "id", _case_texts, {"description": "", "answer": None}),
     Purge("contributions_erased", CaseService, "case_id", _contributions, {"contribution": None}),
+    # Requests from other channels: their contact (kept only when solved at once) and their summary.
+    Purge("requests_anonymised", Request, "id", _request_contacts, {**NO_CONTACT, "consent": False}),
+    Purge("request_texts_erased", Request, "id", _request_texts, {"summary": ""}),
     Purge(
         "appointments_anonymised",
         Appointment,

@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 SETTLE_DAYS = 2  # a day is rolled up once it is two days old: today and yesterday stay live
 DAYS_PER_RUN = 62  # a first run over a long history catches up by two months a minute
-LOOK_BACK_DAYS = 31
+LOOK_BACK_DAYS = 31  # how far back before the last rolled day a day left behind is still found
 WITHIN_ESTIMATE_S = 300  # an estimate "within 5 minutes" of the actual wait
 WAIT, SERVICE = "w", "s"
 # Without statistics (no ANALYZE), SQLite prefers the numbering's unique index (site, service, day,
@@ -55,6 +55,8 @@ TICKETS = Ticket.__table__
 COUNTS = ("issued", "served", "no_show", "cancelled", "transferred", "redirected")
 SUMS = ("waited", "wait_sum", "within_target", "quoted", "error_sum", "close", "timed", "service_sum")
 KEYS = ("site_id", "business_day", "service_id", "hour", "agent_id", "priority")
+# StatsCell's columns in live_cells' order.
+CELL_COLUMNS = (*KEYS, *COUNTS, "waited", "wait_sum", "wait_max", *SUMS[2:])
 
 
 def bucket(seconds: Any) -> Any:
@@ -177,10 +179,9 @@ class PeriodRows:
         stored = and_(
             StatsCell.site_id.in_(zones), StatsCell.business_day >= first, StatsCell.business_day <= last
         )
-        cell_columns = [getattr(StatsCell, k) for k in (*KEYS, *COUNTS, "waited", "wait_sum", "wait_max")]
-        cell_columns += [getattr(StatsCell, k) for k in SUMS[2:]]
         self.cells = union_all(
-            select(*cell_columns).where(stored), live_cells(live, zones, first, last)
+            select(*(getattr(StatsCell, k) for k in CELL_COLUMNS)).where(stored),
+            live_cells(live, zones, first, last),
         ).subquery("cells")
         # Histograms: whole months rolled up read their month's rows, the other rolled days theirs.
         months: dict[int, list[tuple[date, date]]] = {sid: [] for sid in zones}
@@ -252,6 +253,11 @@ def _gaps(first: date, last: date, rolled: set[date]) -> list[tuple[date, date]]
     return out
 
 
+def _settled(now: Any, zone: str) -> date:
+    """The first business day of a site still computed live (today and yesterday)."""
+    return business_day(now, zone) - timedelta(days=SETTLE_DAYS - 1)
+
+
 def roll_up(ctx: Context, limit: int = DAYS_PER_RUN) -> int:
     """Roll up the settled business days of every site not rolled up yet, oldest first, at most
     `limit`; returns how many. Two processes racing on one day: the second finds it taken."""
@@ -259,7 +265,7 @@ def roll_up(ctx: Context, limit: int = DAYS_PER_RUN) -> int:
     todo: list[tuple[int, str, date]] = []
     with ctx.db.session() as s:
         for site_id, zone in s.execute(select(Site.id, Site.timezone)):
-            settled = business_day(now, zone) - timedelta(days=SETTLE_DAYS - 1)
+            settled = _settled(now, zone)
             done = select(StatsDay.business_day).where(StatsDay.site_id == site_id)
             # Days are rolled oldest first: only the last weeks can hold one not rolled yet (a day a
             # crashed process left), so the minute's look does not read a year of tickets.
@@ -295,7 +301,7 @@ def roll_months(ctx: Context) -> int:
     todo: list[tuple[int, date]] = []
     with ctx.db.session() as s:
         for site_id, zone in s.execute(select(Site.id, Site.timezone)):
-            settled = business_day(now, zone) - timedelta(days=SETTLE_DAYS - 1)
+            settled = _settled(now, zone)
             done = {m for (m,) in s.execute(select(StatsMonth.month).where(StatsMonth.site_id == site_id))}
             rolled = select(StatsDay.business_day).where(StatsDay.site_id == site_id)
             months = {d.replace(day=1) for (d,) in s.execute(rolled)} - done
@@ -336,15 +342,9 @@ def _roll_month(s: Session, _events: list[Event], site_id: int, month: date, ctx
 
 def _roll_day(s: Session, _events: list[Event], site_id: int, zone: str, day: date, ctx: Context) -> int:
     where = and_(Ticket.site_id == site_id, Ticket.business_day == day)
-    tickets = s.scalar(
-        select(func.count()).select_from(Ticket).where(where).with_hint(TICKETS, BY_DAY, "sqlite")
-    )
-    s.execute(
-        insert(StatsDay).values(site_id=site_id, business_day=day, tickets=tickets, rolled_at=ctx.clock())
-    )
+    s.execute(insert(StatsDay).values(site_id=site_id, business_day=day, rolled_at=ctx.clock()))
     s.flush()  # the day is claimed first: a racing process stops here
-    columns = [*KEYS, *COUNTS, "waited", "wait_sum", "wait_max", *SUMS[2:]]
-    s.execute(insert(StatsCell).from_select(columns, live_cells(where, {site_id: zone}, day, day)))
+    s.execute(insert(StatsCell).from_select(CELL_COLUMNS, live_cells(where, {site_id: zone}, day, day)))
     s.execute(
         insert(StatsHistogram).from_select(
             ["site_id", "business_day", "service_id", "metric", "bucket", "n"], live_histograms(where)

@@ -35,7 +35,7 @@ from ..models import Service
 from .aggregates import one_decimal, percent, weekday_of
 from .context import Actor, Context
 from .guards import managed_site
-from .rollup import COUNTS, WAIT, PeriodRows
+from .rollup import COUNTS, SUMS, WAIT, PeriodRows
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
@@ -94,17 +94,7 @@ GROUPS = ("service", "partner", "hour", "weekday", "agent", "priority", "day", "
 # given per service, partner and site; hours, weekdays, agents, priority and single days get means,
 # maxima and shares.
 WITH_PERCENTILES = ("service", "partner", "site")
-SUMMED = (
-    *COUNTS,
-    "waited",
-    "wait_sum",
-    "within_target",
-    "quoted",
-    "error_sum",
-    "close",
-    "timed",
-    "service_sum",
-)
+SUMMED = (*COUNTS, *SUMS)
 
 
 def figures(
@@ -172,18 +162,15 @@ def grouped(s: Session, rows: PeriodRows, groups: Sequence[str]) -> dict[str, di
             for k, metric, median, p90 in _percentiles(s, rows, g):
                 r = out[g].setdefault(k, empty())
                 if metric == WAIT:
-                    r["wait_s"]["median"], r["wait_s"]["p90"] = as_int(median), as_int(p90)
+                    r["wait_s"]["median"], r["wait_s"]["p90"] = median, p90
                 else:
-                    r["service_s"]["median"] = as_int(median)
+                    r["service_s"]["median"] = median
     return out
 
 
-def arrival_counts(
-    s: Session, rows: PeriodRows, found: dict[str, dict[Any, dict[str, Any]]] | None = None
-) -> tuple[dict[tuple[int, int], int], int]:
-    """Visitors arrived per (weekday, hour of the site's day), and the number of days with any
-    (from `found`, grouped()'s answer with "weekday_hour" and "day", or queried)."""
-    found = found or grouped(s, rows, ("weekday_hour", "day"))
+def arrival_counts(found: dict[str, dict[Any, dict[str, Any]]]) -> tuple[dict[tuple[int, int], int], int]:
+    """Visitors arrived per (weekday, hour of the site's day), and the number of days with any, from
+    grouped()'s answer with "weekday_hour" and "day"."""
     counts = {divmod(int(k), 100): r["issued"] for k, r in found["weekday_hour"].items() if r["issued"]}
     days = sum(1 for r in found["day"].values() if r["issued"])
     return counts, days
@@ -210,7 +197,7 @@ def _mean(total: int, n: int) -> float | None:
     return one_decimal(total / n) if n else None
 
 
-def _percentiles(s: Session, rows: PeriodRows, by: str) -> list[tuple[Any, str, Any, Any]]:
+def _percentiles(s: Session, rows: PeriodRows, by: str) -> list[tuple[Any, str, int | None, int | None]]:
     """(group, metric, median, P90): nearest rank (the value at rank ⌈p·n⌉) as the upper bound of the
     bucket holding it, picked from the period's histogram summed in the database per site, service and
     bucket (rollup.PeriodRows.binned: one query for every grouping of the period)."""
@@ -229,7 +216,9 @@ def _percentiles(s: Session, rows: PeriodRows, by: str) -> list[tuple[Any, str, 
         per[bucket_] = per.get(bucket_, 0) + n
     found = []
     for (k, metric), per in counts.items():
-        total, cum, median, p90 = sum(per.values()), 0, None, None
+        total, cum = sum(per.values()), 0
+        median: int | None = None
+        p90: int | None = None
         for bound in sorted(per):
             cum += per[bound]
             # cum >= ⌈n/2⌉ and cum >= ⌈9n/10⌉, in integers: 2·cum >= n and 10·cum >= 9·n.
@@ -240,7 +229,3 @@ def _percentiles(s: Session, rows: PeriodRows, by: str) -> list[tuple[Any, str, 
                 break
         found.append((k, metric, median, p90))
     return found
-
-
-def as_int(value: Any) -> int | None:
-    return None if value is None else int(value)

@@ -255,6 +255,7 @@ def test_real_answers_match_the_documented_schemas(
         json={"channel": "phone", "services": ["CAF"], "summary": "Appel"},
     )["case"]
     api("get", "/cases", "expert")
+    api("get", "/cases/due", "manager")
     api("get", "/cases?status=all", "manager")
     api("get", "/cases?status=lost", "manager", 400)
     api("get", f"/cases/{case['id']}", "expert")

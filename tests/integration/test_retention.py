@@ -17,6 +17,7 @@ from sqlalchemy.exc import DatabaseError
 from guichet.models import (
     Case,
     CaseService,
+    Request,
     RetentionGrant,
     StatsCell,
     StatsDay,
@@ -226,6 +227,32 @@ def test_answered_cases_lose_their_contacts_then_their_texts(ctx, world, clock) 
     assert contributions[past_contacts] == "Vu avec Mme Dupont"
     assert (*found[past_both], contributions[past_both]) == (None, None, "", None, None)
     assert status == "answered" and answered_at is not None  # the case stays for the figures
+
+
+def test_requests_solved_at_once_lose_their_contact_then_their_summary(ctx, world, clock) -> None:
+    from guichet.services.requests import record_request
+
+    body = {"channel": "phone", "services": ["CAF"], "summary": "Mme Dupont, dossier 1234567"}
+    contact = {"consent": True, "contact": {"name": "Mme Dupont", "phone": "0601020304"}}
+    for days_ago in (10, 45, 90):
+        clock["now"] = NOW - timedelta(days=days_ago)
+        record_request(
+            ctx, world.actors["agent"], "test", {**body, **contact, "resolved_outcome": "resolved"}
+        )
+    clock["now"] = NOW
+    done = purge_personal_data(ctx)
+    assert done["requests_anonymised"] == 2 and done["request_texts_erased"] == 1  # past 30, past 60 days
+    with ctx.db.session() as s:
+        rows = s.execute(
+            select(Request.contact_name, Request.consent, Request.summary, Request.outcome).order_by(
+                Request.recorded_at
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (None, False, "", "resolved"),
+        (None, False, "Mme Dupont, dossier 1234567", "resolved"),
+        ("Mme Dupont", True, "Mme Dupont, dossier 1234567", "resolved"),
+    ]
 
 
 def test_two_processes_rolling_up_at_once_count_each_day_once(ctx, world, clock) -> None:

@@ -77,7 +77,6 @@ def upgrade() -> None:
         "stats_days",
         sa.Column("site_id", sa.Integer(), nullable=False),
         sa.Column("business_day", sa.Date(), nullable=False),
-        sa.Column("tickets", sa.Integer(), nullable=False),
         sa.Column("rolled_at", UTCDateTime(timezone=True), nullable=False),
         _site_fk("stats_days"),
         sa.PrimaryKeyConstraint("site_id", "business_day", name=op.f("pk_stats_days")),
