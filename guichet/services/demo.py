@@ -511,26 +511,31 @@ def load_demo(ctx: Context) -> DemoReport:
         for kind, name in DEVICES
     }
     ctx.transact(_booking)
-    appointments = ctx.transact(_todays_appointments)
+    appointments = ctx.transact(lambda s, _e: _todays_appointments(s, ctx.clock()))
     return DemoReport("demo", [(u, r) for u, r, _ in USERS], tokens, enrolments, appointments)
 
 
-def _todays_appointments(s: Session, _events: list[Event]) -> list[tuple[str, str, str]]:
+_MINUTE = timedelta(minutes=1)
+
+
+def _todays_appointments(s: Session, now: datetime) -> list[tuple[str, str, str]]:
     """Two appointments with the experts in the coming hour, so check-in can be tried at once."""
     from ..models import Appointment
 
     site = s.scalar(select(Site).where(Site.slug == "demo"))
     assert site is not None
     zone = ZoneInfo(site.timezone)
-    now = utcnow()
     experts = {
         "EXPERT_CAF": s.scalar(select(User).where(User.username == "expert1")),
         "EXPERT_IMPOTS": s.scalar(select(User).where(User.username == "expert2")),
     }
+    # Keep both on today's local date, so they can be checked in even late in the evening.
+    last = datetime.combine(now.astimezone(zone).date(), time(23, 59), tzinfo=zone).astimezone(UTC)
     existing = s.scalars(
         select(Appointment).where(
             Appointment.site_id == site.id,
             Appointment.starts_at >= now - timedelta(minutes=10),
+            Appointment.starts_at <= last,
             Appointment.status == "booked",
             Appointment.channel == "import",
         )
@@ -538,24 +543,28 @@ def _todays_appointments(s: Session, _events: list[Event]) -> list[tuple[str, st
     rows = list(existing)
     if not rows:
         start = now.replace(second=0, microsecond=0) + timedelta(minutes=10 - now.minute % 10)
-        # Keep both on today's local date, so they can be checked in even late in the evening.
-        local_now = now.astimezone(zone)
-        last = datetime.combine(local_now.date(), time(23, 59), tzinfo=zone).astimezone(UTC)
         for offset, code in ((0, "EXPERT_CAF"), (30, "EXPERT_IMPOTS")):
             service = s.scalar(select(Service).where(Service.site_id == site.id, Service.code == code))
             assert service is not None
             expert = experts[code]
             expert_id = expert.id if expert else None
-            at = min(start + timedelta(minutes=offset), last)
-            # Never on top of an appointment the expert already has (one checked in earlier, a booking).
-            while expert_id and s.scalar(
-                select(Appointment.id).where(
-                    Appointment.expert_id == expert_id,
-                    Appointment.starts_at == at,
-                    Appointment.status.in_(("booked", "checked_in")),
+            wanted = min(start + timedelta(minutes=offset), last)
+            # Never on top of an appointment the expert already has (one checked in earlier, a booking),
+            # and never past midnight: later minutes first, then earlier ones.
+            forward = (wanted + timedelta(minutes=m) for m in range(int((last - wanted) / _MINUTE) + 1))
+            backward = (wanted - timedelta(minutes=m) for m in range(1, 24 * 60))
+            at = next(
+                when
+                for when in (*forward, *backward)
+                if not expert_id
+                or not s.scalar(
+                    select(Appointment.id).where(
+                        Appointment.expert_id == expert_id,
+                        Appointment.starts_at == when,
+                        Appointment.status.in_(("booked", "checked_in")),
+                    )
                 )
-            ):
-                at += timedelta(minutes=1)
+            )
             appt = Appointment(
                 site_id=site.id,
                 service_id=service.id,
