@@ -346,6 +346,17 @@ class CaseServicePart(BaseModel):
     contributed_by: Person | None
 
 
+class CaseMessage(BaseModel):
+    """One message of the case's exchange with the citizen."""
+
+    kind: Literal["answer", "reply"] = Field(
+        description="answer: a grouped answer sent; reply: the citizen's reply (it reopened the case)"
+    )
+    text: str
+    at: Iso
+    by: Person | None = Field(description="The agent who answered; null for the citizen's reply")
+
+
 class Case(BaseModel):
     """A level-2 case."""
 
@@ -367,6 +378,7 @@ class Case(BaseModel):
     answer: str | None
     answered_at: Iso | None
     answered_by: Person | None
+    messages: list[CaseMessage] = Field(description="The exchange with the citizen, oldest first")
 
 
 class RequestRecorded(BaseModel):

@@ -77,11 +77,10 @@ def send(slug: str) -> Any:
     return _form_page(form, data, errors, 422)
 
 
-@bp.get("/demande/suivi/<int:case_id>/<sig>")
-@public
-@limited("public_appointment")
-def follow(case_id: int, sig: str) -> Any:
-    case = web_requests.follow(ctx(), case_id, sig[:64])
+def _follow_page(
+    case_id: int, sig: str, values: dict[str, Any], errors: dict[str, str], status: int = 200
+) -> Any:
+    case = web_requests.follow(ctx(), case_id, sig)
     zone = ZoneInfo(case["site"]["timezone"])
 
     def local(iso: str | None) -> str:
@@ -91,8 +90,38 @@ def follow(case_id: int, sig: str) -> Any:
         "webform/follow.html",
         case=case,
         sent=request.args.get("envoyee") == "1",
+        replied=request.args.get("reponse") == "1",
         due=local(case["due_at"]),
         opened=local(case["opened_at"]),
         answered=local(case["answered_at"]),
+        messages=[{**m, "when": local(m["at"])} for m in case["messages"]],
+        values=values,
+        errors=errors,
+        csrf=csrf_token(),
     )
-    return html, 200, {"Cache-Control": "no-store"}
+    return html, status, {"Cache-Control": "no-store"}
+
+
+@bp.get("/demande/suivi/<int:case_id>/<sig>")
+@public
+@limited("public_appointment")
+def follow(case_id: int, sig: str) -> Any:
+    return _follow_page(case_id, sig[:64], {}, {})
+
+
+@bp.post("/demande/suivi/<int:case_id>/<sig>")
+@public
+@limited("web_request")
+def reply(case_id: int, sig: str) -> Any:
+    sig = sig[:64]
+    data = read_form({"text": "text"})
+    if not form_token_ok():
+        return _follow_page(
+            case_id, sig, data, {"form": _("Le formulaire a expiré : envoyez-le à nouveau.")}, 403
+        )
+    done, errors = submit(
+        web_requests.ReplyIn, data, lambda body: web_requests.reply(ctx(), case_id, sig, body)
+    )
+    if done is not None and not errors:
+        return redirect(f"{request.path}?reponse=1", 303)
+    return _follow_page(case_id, sig, data, errors, 422)

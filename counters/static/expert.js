@@ -33,6 +33,7 @@
     contributeError: $("contribute-error"),
     answerForm: $("answer-form"), answerMissing: $("answer-missing"), answerText: $("answer-text"),
     answerSubmit: $("answer-submit"), answerStatus: $("answer-status"), answerError: $("answer-error"),
+    exchange: $("detail-exchange"), messages: $("detail-messages"),
     answerBlock: $("detail-answer"), answerMeta: $("detail-answer-meta"), answerShown: $("detail-answer-text"),
     connection: $("connection"), connectionText: $("connection-text")
   };
@@ -366,6 +367,27 @@
     if (pick) el.contributeService.value = pick.code;
   }
 
+  // The written exchange: each grouped answer sent and each reply of the citizen (which reopened the case).
+  function renderMessages(messages) {
+    clear(el.messages);
+    messages.forEach(function (m) {
+      var item = document.createElement("li");
+      item.className = "message message-" + m.kind;
+      var head = document.createElement("p");
+      head.className = "s-muted";
+      head.textContent = m.kind === "answer"
+        ? fill(T.message_answer, { date: dateText(m.at), name: m.by ? m.by.name : "—" })
+        : fill(T.message_reply, { date: dateText(m.at) });
+      var text = document.createElement("p");
+      text.className = "text-block";
+      text.textContent = m.text;
+      item.appendChild(head);
+      item.appendChild(text);
+      el.messages.appendChild(item);
+    });
+    show(el.exchange, messages.length > 0);
+  }
+
   function renderDetail(c) {
     state.selected = c;
     el.detailTitle.textContent = fill(T.case_title, { reference: c.reference });
@@ -382,6 +404,7 @@
     el.description.textContent = c.description || "";
     renderContact(c.contact);
     renderServices(c);
+    renderMessages(c.messages || []);
 
     var open = c.status === "open";
     show(el.contributeForm, open);

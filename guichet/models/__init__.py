@@ -14,7 +14,7 @@ from .booking import (
     WaitlistRequest,
 )
 from .cache import CacheEpoch
-from .cases import CASE_STATUSES, Case, CaseService
+from .cases import CASE_STATUSES, Case, CaseMessage, CaseService
 from .requests import Request, RequestService
 from .satisfaction import SatisfactionAnswer
 from .sites import Category, Counter, CounterService, OpeningException, OpeningHours, Partner, Service, Site
@@ -52,6 +52,7 @@ __all__ = [
     "SatisfactionAnswer",
     "CASE_STATUSES",
     "Case",
+    "CaseMessage",
     "CaseService",
     "Category",
     "Counter",

@@ -16,6 +16,8 @@ from .sites import Service
 from .staff import User
 
 CASE_STATUSES = ("open", "answered")
+# The written exchange with the citizen: each grouped answer sent, each reply received.
+MESSAGE_KINDS = ("answer", "reply")
 
 
 class Case(Base):
@@ -56,6 +58,9 @@ class Case(Base):
     )
     opened_by: Mapped[User | None] = relationship(foreign_keys=[opened_by_id], lazy="joined")
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id], lazy="joined")
+    messages: Mapped[list[CaseMessage]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CaseMessage.id"
+    )
 
 
 class CaseService(Base):
@@ -73,3 +78,20 @@ class CaseService(Base):
     service: Mapped[Service] = relationship(lazy="joined")
     expert: Mapped[User | None] = relationship(foreign_keys=[expert_id], lazy="joined")
     contributed_by: Mapped[User | None] = relationship(foreign_keys=[contributed_by_id], lazy="joined")
+
+
+class CaseMessage(Base):
+    """One message of a case's exchange with the citizen: a grouped answer (by an agent) or the
+    citizen's reply (through the signed follow page), which reopens an answered case."""
+
+    __tablename__ = "case_messages"
+    __table_args__ = (CheckConstraint("kind IN ('answer', 'reply')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(String(8000))
+    at: Mapped[datetime]
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))  # None: citizen
+
+    by: Mapped[User | None] = relationship(lazy="joined")

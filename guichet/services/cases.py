@@ -19,11 +19,23 @@ from ..core.errors import DomainError, Forbidden, Invalid, NotFound
 from ..core.numbering import business_day
 from ..core.roles import EXPERT, MANAGERS
 from ..core.tickets import State
-from ..models import Appointment, Case, CaseService, Service, Site, Ticket, User, UserService
+from ..models import (
+    Appointment,
+    Case,
+    CaseMessage,
+    CaseService,
+    Notification,
+    Service,
+    Site,
+    Ticket,
+    User,
+    UserService,
+)
 from . import audit
 from .context import Actor, Context, Event
 from .guards import require_staff
 from .journal import log_step
+from .notifications.case_messages import CASE_ANSWER
 from .ticket_views import iso, ticket_json
 
 MAX_SERVICES = 10
@@ -72,7 +84,13 @@ def case_json(c: Case, now: datetime, ticket_number: str | None = None) -> dict[
         "answer": c.answer,
         "answered_at": iso(c.answered_at),
         "answered_by": _person(c.answered_by),
+        "messages": [message_json(m) for m in c.messages],
     }
+
+
+def message_json(m: CaseMessage) -> dict[str, Any]:
+    """One message of the exchange with the citizen (`by` None: the citizen's own reply)."""
+    return {"kind": m.kind, "text": m.text, "at": iso(m.at), "by": _person(m.by)}
 
 
 def _case_event(c: Case) -> Event:
@@ -270,11 +288,16 @@ def list_cases(ctx: Context, actor: Actor, status: str = "open") -> list[dict[st
         return out
 
 
-def _case_for(s: Session, actor: Actor, case_id: int, lock: bool = False) -> Case:
+def case_row(s: Session, case_id: int, lock: bool = False) -> Case | None:
+    """The case, its row locked for the transaction when asked (PostgreSQL; SQLite writes one at a time)."""
     stmt = select(Case).where(Case.id == case_id)
     if lock and s.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=Case)
-    c = s.scalar(stmt)
+    return s.scalar(stmt)
+
+
+def _case_for(s: Session, actor: Actor, case_id: int, lock: bool = False) -> Case:
+    c = case_row(s, case_id, lock)
     if c is None or (actor.site_id is not None and actor.site_id != c.site_id):
         raise NotFound("case_not_found", case=case_id)
     if not may_see(s, actor, c):
@@ -366,6 +389,20 @@ def answer(ctx: Context, actor: Actor, case_id: int, text: str) -> dict[str, Any
         c.answer = text
         c.answered_at = now
         c.answered_by_id = actor.user_id
+        message = CaseMessage(kind="answer", text=text, at=now, by_id=actor.user_id)
+        c.messages.append(message)
+        s.flush()
+        if c.consent and c.contact_email:
+            # The grouped answer goes to the citizen in one e-mail, whatever the number of services.
+            s.add(
+                Notification(
+                    case_id=c.id,
+                    kind=CASE_ANSWER,
+                    recipient=c.contact_email,
+                    data={"message": message.id},
+                    created_at=now,
+                )
+            )
         audit.record(
             s,
             actor,
@@ -379,6 +416,20 @@ def answer(ctx: Context, actor: Actor, case_id: int, text: str) -> dict[str, Any
         return _changed(s, c, now, events)
 
     return ctx.transact(work)
+
+
+def reply_in_session(s: Session, c: Case, text: str, now: datetime, events: list[Event]) -> None:
+    """The citizen's reply to the exchange: it reopens an answered case, with the services' delay
+    again from now and its warnings to send again; the earlier answers stay in the exchange."""
+    c.messages.append(CaseMessage(kind="reply", text=text, at=now))
+    if c.status == "answered":
+        c.status = "open"
+        c.answer = c.answered_at = c.answered_by_id = None
+        c.due_at = now + timedelta(hours=min(cs.service.sla_hours for cs in c.services))
+        c.warned_near_at = c.warned_overdue_at = None
+        before, after = {"status": "answered"}, {"status": "open"}
+        audit.record(s, None, now, "case.reopened", c.site_id, reference(c.id), before, after)
+    events.append(_case_event(c))
 
 
 def expert_day(ctx: Context, actor: Actor) -> dict[str, Any]:

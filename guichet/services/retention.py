@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ..models import (
     Appointment,
     Case,
+    CaseMessage,
     CaseService,
     Notification,
     Request,
@@ -152,6 +153,11 @@ def _contributions(keep: Retention, now: datetime) -> Any:
     return and_(CaseService.contribution.is_not(None), answered)
 
 
+def _case_messages(keep: Retention, now: datetime) -> Any:
+    answered = exists().where(Case.id == CaseMessage.case_id, _answered_before(keep.case_texts_days, now))
+    return and_(CaseMessage.text != "", answered)
+
+
 def _request_contacts(keep: Retention, now: datetime) -> Any:
     before = _before(now, keep.case_contacts_days)
     return and_(Request.recorded_at < before, Request.contact_name.is_not(None))
@@ -194,6 +200,7 @@ PURGES: tuple[Purge, ...] = (
     Purge("cases_anonymised", Case, "id", _case_contacts, NO_CONTACT),
     Purge("case_texts_erased", Case, "id", _case_texts, {"description": "", "answer": None}),
     Purge("contributions_erased", CaseService, "case_id", _contributions, {"contribution": None}),
+    Purge("case_messages_erased", CaseMessage, "id", _case_messages, {"text": ""}),
     # Requests from other channels: their contact (kept only when solved at once) and their summary.
     Purge("requests_anonymised", Request, "id", _request_contacts, {**NO_CONTACT, "consent": False}),
     Purge("request_texts_erased", Request, "id", _request_texts, {"summary": ""}),

@@ -1,7 +1,8 @@
 """The online request form (/demande/{site}): a citizen, without an account, sends a request that
 becomes a level-2 case on the `web` channel, with the services' delay; an acknowledgement e-mail
-gives the case's reference and a signed link where they follow it and read the grouped answer.
-A wrong signature answers as an unknown case (guichet.services.case_links)."""
+gives the case's reference and a signed link where they follow it, read the grouped answer and
+reply (a reply reopens an answered case). A wrong signature answers as an unknown case
+(guichet.services.case_links)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,8 @@ from sqlalchemy.orm import Session
 from ..core.channels import WEB
 from ..core.errors import NotFound
 from ..models import Case, Notification, Service, Site
-from . import requests
+from . import cases, requests
 from .case_links import follow_path, signed
-from .cases import reference
 from .context import Actor, Context, Event
 from .guards import site_by_slug
 from .inputs import Input
@@ -34,6 +34,10 @@ class WebRequestIn(Input):
     email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     phone: str | None = Field(None, max_length=32, pattern=r"^[0-9 +().-]{6,32}$")
     consent: bool
+
+
+class ReplyIn(Input):
+    text: str = Field(min_length=1, max_length=4000)
 
 
 def form_of(ctx: Context, slug: str) -> dict[str, Any]:
@@ -84,18 +88,24 @@ def submit(ctx: Context, slug: str, body: WebRequestIn) -> dict[str, Any]:
     return ctx.transact(work)
 
 
-def follow(ctx: Context, case_id: int, sig: str) -> dict[str, Any]:
-    """The case as its citizen sees it through the signed link; a wrong signature is an unknown case."""
+def _signed_case(s: Session, ctx: Context, case_id: int, sig: str, lock: bool = False) -> Case:
+    """The case the signed link names; a wrong signature is an unknown case."""
     if not signed(ctx, case_id, sig):
         raise NotFound("case_not_found", case=case_id)
+    c = cases.case_row(s, case_id, lock)
+    if c is None:
+        raise NotFound("case_not_found", case=case_id)
+    return c
+
+
+def follow(ctx: Context, case_id: int, sig: str) -> dict[str, Any]:
+    """The case as its citizen sees it through the signed link: status, delay, the exchange."""
     with ctx.db.session() as s:
-        c = s.get(Case, case_id)
-        if c is None:
-            raise NotFound("case_not_found", case=case_id)
+        c = _signed_case(s, ctx, case_id, sig)
         site = s.get(Site, c.site_id)
         assert site is not None
         return {
-            "reference": reference(c.id),
+            "reference": cases.reference(c.id),
             "site": {"slug": site.slug, "name": site.name, "timezone": site.timezone},
             "status": c.status,
             "opened_at": iso(c.opened_at),
@@ -104,4 +114,18 @@ def follow(ctx: Context, case_id: int, sig: str) -> dict[str, Any]:
             "summary": c.description,
             "answer": c.answer,
             "answered_at": iso(c.answered_at),
+            # Who answered stays out: the citizen sees the site's answer, not an agent's name.
+            "messages": [{"kind": m.kind, "text": m.text, "at": iso(m.at)} for m in c.messages if m.text],
         }
+
+
+def reply(ctx: Context, case_id: int, sig: str, body: ReplyIn) -> dict[str, Any]:
+    """The citizen's reply, added to the exchange; it reopens the case if it was answered."""
+
+    def work(s: Session, events: list[Event]) -> dict[str, Any]:
+        c = _signed_case(s, ctx, case_id, sig, lock=True)
+        reopened = c.status == "answered"
+        cases.reply_in_session(s, c, body.text.strip(), ctx.clock(), events)
+        return {"reference": cases.reference(c.id), "reopened": reopened, "due_at": iso(c.due_at)}
+
+    return ctx.transact(work)

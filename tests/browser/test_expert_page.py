@@ -271,6 +271,10 @@ def test_two_services_contribute_then_one_grouped_answer_closes_the_case(
     expect(page.locator("#detail-answer")).to_be_visible()
     expect(page.locator("#detail-status")).to_have_text("Répondu")
     expect(page.locator("#detail-answer-meta")).to_contain_text("par Claude Expert")
+    exchange = page.locator("#detail-messages li")
+    expect(exchange).to_have_count(1)  # the exchange with the citizen starts with the answer sent
+    expect(exchange).to_contain_text("par Claude Expert")
+    expect(exchange).to_contain_text("votre quotient familial est recalculé")
     expect(page.locator("#answer-form")).to_be_hidden()
     expect(page.locator("#announce")).to_have_text(f"Réponse groupée envoyée : le dossier {ref} est clos.")
     expect(case_link(page, ref)).to_have_count(0)  # no longer among the open cases

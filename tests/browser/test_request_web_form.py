@@ -1,6 +1,7 @@
 """The online request form (/demande/demo) as a citizen uses it, in Chromium: on a 320 px phone, by
 keyboard alone (Tab, Space, typing, Enter), refused then sent; the follow page it lands on; axe-core
-finds no violation on the form, the refused form and the follow page."""
+finds no violation on the form, the refused form and the follow page; the answer read there and
+replied to by keyboard, which reopens the request."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import Page, expect
 
 from .axe import check_axe
@@ -65,3 +67,40 @@ def test_a_citizen_sends_a_request_by_keyboard_on_a_phone(
     fits(page, "follow page")
     check_axe(page, "follow page")
     screenshot(page, "request-follow-phone")
+
+    # The site answers (through the API, as the expert page does); the citizen reads it and replies
+    # by keyboard: the request reopens with a new deadline, and the exchange keeps both in order.
+    case_id = int(page.url.split("/")[-2])
+    manager = {"Authorization": f"Bearer {live_server.agent_token}"}
+    case = requests.get(f"{live_server.url}/api/v1/cases/{case_id}", headers=manager, timeout=10).json()
+    for sv in case["services"]:
+        r = requests.post(
+            f"{live_server.url}/api/v1/cases/{case_id}/contributions",
+            json={"service": sv["code"], "text": "Vu"},
+            headers=manager,
+            timeout=10,
+        )
+        assert r.status_code == 200, r.text
+    answer = "Bonjour, vous avez droit à l'APL : faites la demande sur caf.fr."
+    r = requests.post(
+        f"{live_server.url}/api/v1/cases/{case_id}/answer", json={"text": answer}, headers=manager, timeout=10
+    )
+    assert r.status_code == 200, r.text
+    page.goto(page.url.split("?")[0])
+    expect(page.locator(".df-facts")).to_contain_text("Répondue le")
+    expect(page.locator(".df-message-answer")).to_contain_text("vous avez droit à l'APL")
+    expect(page.get_by_role("heading", level=2, name="Répondre")).to_be_visible()
+    tab_to(page, "f-text")
+    page.keyboard.type("Merci. Faut-il aussi un justificatif de domicile ?")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"\?reponse=1$"))
+    expect(page.get_by_role("status")).to_contain_text("la demande est rouverte")
+    expect(page.locator(".df-facts")).to_contain_text("Reçue, en cours de traitement")
+    expect(page.locator(".df-message")).to_have_count(2)
+    expect(page.locator(".df-message").nth(1)).to_contain_text("justificatif de domicile")
+    fits(page, "follow page after a reply")
+    check_axe(page, "follow page after a reply")
+    screenshot(page, "request-follow-replied-phone")
+    reopened = requests.get(f"{live_server.url}/api/v1/cases/{case_id}", headers=manager, timeout=10).json()
+    assert reopened["status"] == "open" and [m["kind"] for m in reopened["messages"]] == ["answer", "reply"]

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DatabaseError
 
 from guichet.models import (
     Case,
+    CaseMessage,
     CaseService,
     Request,
     RetentionGrant,
@@ -205,6 +206,10 @@ def test_answered_cases_lose_their_contacts_then_their_texts(ctx, world, clock) 
                     case_id=i, service_id=world.services["CAF"], contribution="Vu avec Mme Dupont"
                 )
             )
+            # The exchange with the citizen: a reply naming them, and the answer once given.
+            s.add(
+                CaseMessage(case_id=i, kind="reply", text="Je suis Mme Dupont", at=NOW - timedelta(days=99))
+            )
         return ids
 
     still_open, recent, past_contacts, past_both = ctx.transact(work)
@@ -218,6 +223,7 @@ def test_answered_cases_lose_their_contacts_then_their_texts(ctx, world, clock) 
             )
         }
         contributions = dict(s.execute(select(CaseService.case_id, CaseService.contribution)).all())
+        exchange = dict(s.execute(select(CaseMessage.case_id, CaseMessage.text)).all())
         status, answered_at = s.execute(
             select(Case.status, Case.answered_at).where(Case.id == past_both)
         ).one()
@@ -226,6 +232,8 @@ def test_answered_cases_lose_their_contacts_then_their_texts(ctx, world, clock) 
     assert found[past_contacts][1] is None and "Dupont" in found[past_contacts][2]
     assert contributions[past_contacts] == "Vu avec Mme Dupont"
     assert (*found[past_both], contributions[past_both]) == (None, None, "", None, None)
+    assert done["case_messages_erased"] == 1 and exchange[past_both] == ""
+    assert all(exchange[i] == "Je suis Mme Dupont" for i in (still_open, recent, past_contacts))
     assert status == "answered" and answered_at is not None  # the case stays for the figures
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from guichet.models import Case, Notification, Request
+from guichet.models import Case, Notification, Request, User
 from guichet.services import jobs
 
 from ..conftest import make_settings
@@ -135,3 +135,92 @@ def test_the_form_is_rate_limited_per_address(client, ctx, world, clock) -> None
     answers = [_send(client, world).status_code for _ in range(6)]
     assert answers[:5] == [303] * 5 and answers[5] == 429
     assert _count(ctx, Case) == 5
+
+
+def _answer(client, world, case_id: int, text: str):  # type: ignore[no-untyped-def]
+    expert = world.auth("expert")
+    for code in ("CAF", "CPAM"):
+        r = client.post(
+            f"/api/v1/cases/{case_id}/contributions", json={"service": code, "text": "Vu"}, headers=expert
+        )
+        assert r.status_code == 200, r.get_json()
+    return client.post(f"/api/v1/cases/{case_id}/answer", json={"text": text}, headers=expert)
+
+
+def _reply(client, path: str, text: str, csrf: str | None = None):  # type: ignore[no-untyped-def]
+    token = csrf or _csrf(client.get(path).get_data(as_text=True))
+    return client.post(path, data={"csrf": token, "text": text})
+
+
+def test_the_grouped_answer_is_e_mailed_and_the_citizens_reply_reopens_the_case(
+    client,
+    ctx,
+    world,
+    clock,
+    inbox,  # noqa: F811
+) -> None:
+    path = _send(client, world).headers["Location"].split("?")[0]
+    case_id = int(path.split("/")[-2])
+    reference = f"N2-{case_id:06d}"
+    assert jobs.run_jobs(ctx)["sent"] == 1  # the acknowledgement
+    clock["now"] = NOW.replace(hour=10)
+    first = "Vous avez droit à l'APL : déposez votre demande sur caf.fr.\nLa CPAM n'a rien à vous demander."
+    assert _answer(client, world, case_id, first).status_code == 200
+    # One e-mail for the two services, with the answer and the follow link; no agent's name.
+    assert jobs.run_jobs(ctx)["sent"] == 1
+    answer_mail = inbox.messages[-1]
+    assert answer_mail["To"] == "b.durand@example.org"
+    assert str(answer_mail["Subject"]) == f"Réponse à votre demande {reference}"
+    body = answer_mail.get_content()
+    assert first.splitlines()[0] in body and first.splitlines()[1] in body and path in body
+    with ctx.db.session() as s:
+        expert_user = s.get(User, world.user_ids["expert"])
+        assert expert_user is not None
+        assert expert_user.display_name not in body
+    # The citizen replies from the signed page: the case reopens with the delay counted again.
+    clock["now"] = NOW.replace(day=23, hour=8)
+    sent = _reply(client, path, "Merci. Et pour mon fils étudiant, la même aide ?")
+    assert sent.status_code == 303 and sent.headers["Location"].endswith("?reponse=1")
+    page = client.get(sent.headers["Location"]).get_data(as_text=True).replace("&#39;", "'")
+    assert "la demande est rouverte" in page and "26/03/2027 09:00" in page  # 72 h from the reply
+    assert page.index("Vous avez droit à l'APL") < page.index("pour mon fils étudiant")
+    staff = client.get(f"/api/v1/cases/{case_id}", headers=world.auth("expert")).get_json()
+    assert staff["status"] == "open" and staff["answer"] is None and staff["remaining_s"] == 72 * 3600
+    assert [(m["kind"], m["by"] is None) for m in staff["messages"]] == [("answer", False), ("reply", True)]
+    with ctx.db.session() as s:
+        case = s.get(Case, case_id)
+        assert case is not None and case.warned_near_at is None and case.answered_at is None
+    # Answered again: a second e-mail with the new answer only; the exchange keeps all three.
+    clock["now"] = NOW.replace(day=23, hour=9)
+    second = "Oui, votre fils peut la demander lui-même depuis son espace CAF."
+    assert _answer(client, world, case_id, second).status_code == 200
+    assert jobs.run_jobs(ctx)["sent"] == 1
+    again = inbox.messages[-1].get_content()
+    assert second in again and first.splitlines()[0] not in again
+    final = client.get(path).get_data(as_text=True).replace("&#39;", "'")
+    assert "Répondue le 23/03/2027 10:00" in final and final.count('class="df-message ') == 3
+
+
+def test_a_reply_to_an_open_case_is_added_without_moving_its_deadline(client, ctx, world, clock) -> None:
+    path = _send(client, world).headers["Location"].split("?")[0]
+    case_id = int(path.split("/")[-2])
+    clock["now"] = NOW.replace(hour=11)
+    assert _reply(client, path, "J'ajoute mon numéro d'allocataire : 1234567.").status_code == 303
+    staff = client.get(f"/api/v1/cases/{case_id}", headers=world.auth("expert")).get_json()
+    assert staff["status"] == "open" and staff["due_at"].startswith("2027-03-25T08:00")
+    assert [m["kind"] for m in staff["messages"]] == ["reply"]
+
+
+def test_a_bad_reply_is_refused_in_french_and_changes_nothing(client, ctx, world, clock) -> None:
+    path = _send(client, world).headers["Location"].split("?")[0]
+    case_id = int(path.split("/")[-2])
+    empty = _reply(client, path, "   ")
+    assert empty.status_code == 422 and "Ce champ est obligatoire." in empty.get_data(as_text=True)
+    long = _reply(client, path, "x" * 4001)
+    assert long.status_code == 422 and "4000" in long.get_data(as_text=True).replace("\u202f", "")
+    assert _reply(client, path, "Bonjour", csrf="forged").status_code == 403
+    wrong = path.rsplit("/", 1)[0] + "/" + "0" * 32
+    assert client.post(wrong, data={"csrf": "x", "text": "Bonjour"}).status_code == 404
+    with ctx.db.session() as s:
+        case = s.get(Case, case_id)
+        assert case is not None and case.messages == []
